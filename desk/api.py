@@ -1,0 +1,124 @@
+"""Desk's Cornice ``Service``: every view declares a permission, a schema and its responses."""
+
+import json
+import re
+
+import colander
+import cornice
+from cornice.validators import colander_validator
+from pyramid.exceptions import ConfigurationError
+from pyramid.security import NO_PERMISSION_REQUIRED
+
+from .errors import cornice_errors
+from .exceptions import MalformedBody, UnsupportedMediaType
+from .schemas import ProblemOut
+
+#: The spec's security requirement of a route that needs a bearer token.
+BEARER = [{"Bearer": []}]
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: the problem lists each invalid field",
+    401: "No token, or a bad or expired one (WWW-Authenticate: Bearer)",
+    403: "The caller's role may not use this route",
+    404: "No such item, or one the caller may not see",
+    405: "Method not allowed (see Allow)",
+    409: "Conflict with the current state",
+    412: "If-Match does not match the current ETag",
+    413: "Body over the configured limit",
+    415: "The body is not JSON",
+    422: "Idempotency-Key reused with another body",
+    429: "Too many failed attempts (see Retry-After)",
+    503: "The database is unavailable",
+}
+
+#: What any route can answer.
+COMMON_ERRORS = (405, 503)
+#: What a route that reads a body can answer too.
+BODY_ERRORS = (400, 413, 415)
+
+
+def response(description: str, body: colander.SchemaNode | None = None) -> colander.SchemaNode:
+    """A response declaration as cornice_swagger reads it: a mapping with a ``body`` child."""
+    node = colander.MappingSchema(description=description)
+    if body is not None:
+        child = body.clone()
+        child.name = "body"
+        node.add(child)
+    return node
+
+
+def responses(success: dict, *errors: int) -> dict:
+    """``response_schemas`` for a view: its successes, then problem+json for each error."""
+    declared = {
+        str(status): response(getattr(body, "description", None) or "Success", body)
+        for status, body in success.items()
+    }
+    for status in (*errors, *COMMON_ERRORS):
+        declared.setdefault(str(status), response(ERROR_DESCRIPTIONS[status], ProblemOut()))
+    return declared
+
+
+JSON_CONTENT_TYPE = re.compile(r"^application/([\w.+-]+\+)?json$")
+
+
+def _query_params(request) -> dict:
+    """The query string, a list for a repeated name and a string otherwise."""
+    return request.GET.mixed()
+
+
+def read_request(request) -> dict:
+    """Cornice's deserializer: the JSON body (an object, or ``{}`` when empty), query and path.
+
+    A body that is not JSON answers 415 and malformed JSON 400, before any validation.
+    """
+    body = {}
+    if request.body:
+        if not JSON_CONTENT_TYPE.match(request.content_type or ""):
+            raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+        try:
+            body = json.loads(request.body.decode(request.charset or "utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedBody(f"The body is not valid JSON: {exc}") from exc
+        if not isinstance(body, dict):
+            raise MalformedBody("The body must be a JSON object.")
+    return {
+        "body": body,
+        "querystring": _query_params(request),
+        "path": request.matchdict or {},
+        "header": dict(request.headers),
+    }
+
+
+class Service(cornice.Service):
+    """A Cornice service that refuses a view without an explicit permission or responses.
+
+    Public views say ``permission=NO_PERMISSION_REQUIRED``; the spec needs
+    ``response_schemas`` and ``tags`` on every view to be complete.
+    """
+
+    default_validators = [colander_validator]
+    renderer = "json"
+
+    def __init__(self, **kw):
+        kw.setdefault("error_handler", cornice_errors)
+        kw.setdefault("depth", 2)
+        super().__init__(**kw)
+
+    def add_view(self, method, view, **kwargs):
+        for required in ("permission", "response_schemas", "tags"):
+            if required not in kwargs:
+                raise ConfigurationError(f"{self.name} {method}: declare {required}=")
+        kwargs.setdefault("deserializer", read_request)
+        schemas = kwargs["response_schemas"]
+        if "schema" in kwargs and "body" in kwargs["schema"]:
+            for status in BODY_ERRORS:
+                schemas.setdefault(str(status), response(ERROR_DESCRIPTIONS[status], ProblemOut()))
+        if kwargs["permission"] == NO_PERMISSION_REQUIRED:
+            kwargs.setdefault("api_security", [])
+        else:
+            kwargs.setdefault("api_security", BEARER)
+            for status in (401, 403):
+                schemas.setdefault(str(status), response(ERROR_DESCRIPTIONS[status], ProblemOut()))
+        if "schema" in kwargs and "querystring" in kwargs["schema"]:
+            schemas.setdefault("400", response(ERROR_DESCRIPTIONS[400], ProblemOut()))
+        return super().add_view(method, view, **kwargs)

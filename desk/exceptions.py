@@ -1,0 +1,82 @@
+"""Failures the domain reports, independent of HTTP; ``errors`` turns each into a response."""
+
+
+class DeskError(Exception):
+    """A request Desk understood and refuses, with a reason a client can act on."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad Request"
+
+    def __init__(self, detail: str, errors: list[dict] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class InvalidInput(DeskError):
+    """One named field is wrong; the problem lists it like a validation error."""
+
+    slug = "validation-error"
+    title = "Invalid input"
+
+    def __init__(self, name: str, description: str, location: str = "body"):
+        super().__init__(
+            description, [{"location": location, "name": name, "description": description}]
+        )
+
+
+class MalformedBody(DeskError):
+    slug = "malformed-body"
+    title = "Malformed request body"
+
+
+class UnsupportedMediaType(DeskError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported Media Type"
+
+
+class BodyTooLarge(DeskError):
+    status = 413
+    slug = "body-too-large"
+    title = "Content Too Large"
+
+
+class AuthenticationFailed(DeskError):
+    status = 401
+    slug = "not-authenticated"
+    title = "Unauthorized"
+
+
+class Conflict(DeskError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class TransitionNotAllowed(Conflict):
+    slug = "transition-not-allowed"
+    title = "Transition not allowed"
+
+
+class PreconditionFailed(DeskError):
+    status = 412
+    slug = "precondition-failed"
+    title = "Precondition Failed"
+
+
+class IdempotencyKeyReused(DeskError):
+    status = 422
+    slug = "idempotency-key-reused"
+    title = "Idempotency key reused with another request"
+
+
+class TooManyRequests(DeskError):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after

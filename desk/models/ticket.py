@@ -1,0 +1,45 @@
+"""Tickets: what a requester asked for, who carries it out, and where it stands."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .enums import Priority, TicketStatus
+from .meta import Base, UTCDateTime, utcnow
+from .user import User
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(f"status IN {tuple(s.value for s in TicketStatus)}", name="status"),
+        CheckConstraint(f"priority BETWEEN {min(Priority)} AND {max(Priority)}", name="priority"),
+        # One index per list and its default order (newest first, id breaks ties).
+        Index("ix_tickets_created_at_id", "created_at", "id"),
+        Index("ix_tickets_requester_id_created_at_id", "requester_id", "created_at", "id"),
+        Index("ix_tickets_executor_id_created_at_id", "executor_id", "created_at", "id"),
+        Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.NEW.value)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL.value)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    executor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Incremented by every change; the ETag, and a compare-and-swap on each UPDATE.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
+    executor: Mapped[User | None] = relationship(foreign_keys=[executor_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.id} {self.status}>"

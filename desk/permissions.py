@@ -1,0 +1,37 @@
+"""Every permission Desk knows, used by the resources' ACLs and the views alike."""
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    PROFILE = "profile"
+
+    TICKET_CREATE = "ticket:create"
+    TICKET_LIST_OWN = "ticket:list-own"
+    TICKET_LIST_ALL = "ticket:list-all"
+    TICKET_LIST_ASSIGNED = "ticket:list-assigned"
+
+    TICKET_VIEW = "ticket:view"
+    TICKET_EDIT = "ticket:edit"
+    TICKET_ASSIGN = "ticket:assign"
+    TICKET_EXECUTE = "ticket:execute"
+    TICKET_CANCEL = "ticket:cancel"
+    # Cancelling work already in progress is an operator's call, not the requester's.
+    TICKET_CANCEL_STARTED = "ticket:cancel-started"
+    TICKET_COMMENT = "ticket:comment"
+    TICKET_INTERNAL_NOTES = "ticket:internal-notes"
+
+    EVENT_LIST = "event:list"
+    USER_LIST = "user:list"
+    USER_ADMIN = "user:admin"
+
+
+SUPERUSERS = "group:superusers"
+
+
+def user_principal(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def role_principal(role: str) -> str:
+    return f"role:{role}"

@@ -1,0 +1,116 @@
+"""The queries behind every list: who sees which rows, filters, and sort orders."""
+
+from sqlalchemy import Select, or_, select
+
+from .models import Comment, Priority, Ticket, TicketEvent, User
+from .pagination import Ordering
+
+COMMENTS_OLDEST_FIRST = Ordering("id", (Comment.id,), descending=False)
+EVENTS_OLDEST_FIRST = Ordering("id", (TicketEvent.id,), descending=False)
+
+TICKET_SORT_KEYS = {
+    "created_at": (Ticket.created_at, Ticket.id),
+    "updated_at": (Ticket.updated_at, Ticket.id),
+    "priority": (Ticket.priority, Ticket.id),
+    "id": (Ticket.id,),
+}
+USER_SORT_KEYS = {
+    "username": (User.username_key, User.id),
+    "date_joined": (User.date_joined, User.id),
+}
+
+
+def _ordering(name: str, keys: dict) -> Ordering:
+    field = name.removeprefix("-")
+    return Ordering(name, keys[field], descending=name.startswith("-"))
+
+
+def ticket_ordering(name: str | None) -> Ordering:
+    return _ordering(name or "-created_at", TICKET_SORT_KEYS)
+
+
+def user_ordering(name: str | None) -> Ordering:
+    return _ordering(name or "username", USER_SORT_KEYS)
+
+
+def contains(column, text: str):
+    """Case-insensitive substring match, with LIKE's wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def ticket_list_query(user: User, scope: str, params: dict) -> Select:
+    """Tickets in ``scope`` (own, assigned or all) narrowed by the list's filters."""
+    query = select(Ticket)
+    if scope == "own":
+        query = query.where(Ticket.requester_id == user.id)
+    elif scope == "assigned":
+        query = query.where(Ticket.executor_id == user.id)
+    if "status" in params:
+        query = query.where(Ticket.status.in_(params["status"]))
+    if "priority" in params:
+        query = query.where(Ticket.priority.in_([Priority[p].value for p in params["priority"]]))
+    if "executor_id" in params:
+        query = query.where(Ticket.executor_id == params["executor_id"])
+    if "requester_id" in params:
+        query = query.where(Ticket.requester_id == params["requester_id"])
+    if params.get("search"):
+        query = query.where(
+            or_(
+                contains(Ticket.title, params["search"]),
+                contains(Ticket.description, params["search"]),
+            )
+        )
+    if "created_after" in params:
+        query = query.where(Ticket.created_at >= params["created_after"])
+    if "created_before" in params:
+        query = query.where(Ticket.created_at < params["created_before"])
+    return query
+
+
+def comment_query(ticket: Ticket, include_internal: bool) -> Select:
+    query = select(Comment).where(Comment.ticket_id == ticket.id)
+    if not include_internal:
+        query = query.where(Comment.internal.is_(False))
+    return query
+
+
+def event_query(
+    *, ticket_id: int | None = None, include_internal: bool = True, params: dict | None = None
+) -> Select:
+    """History events, of one ticket or all, narrowed by the feed's filters."""
+    params = params or {}
+    query = select(TicketEvent)
+    ticket_id = ticket_id if ticket_id is not None else params.get("ticket_id")
+    if ticket_id is not None:
+        query = query.where(TicketEvent.ticket_id == ticket_id)
+    if not include_internal:
+        query = query.where(TicketEvent.internal.is_(False))
+    if "actor_id" in params:
+        query = query.where(TicketEvent.actor_id == params["actor_id"])
+    if "kind" in params:
+        query = query.where(TicketEvent.kind.in_(params["kind"]))
+    if "since" in params:
+        query = query.where(TicketEvent.created_at >= params["since"])
+    if "until" in params:
+        query = query.where(TicketEvent.created_at < params["until"])
+    return query
+
+
+def user_query(params: dict) -> Select:
+    query = select(User)
+    if "role" in params:
+        query = query.where(User.role.in_(params["role"]))
+    if "is_active" in params:
+        query = query.where(User.is_active.is_(params["is_active"]))
+    if params.get("search"):
+        term = params["search"]
+        query = query.where(
+            or_(
+                *(
+                    contains(column, term)
+                    for column in (User.username, User.email, User.first_name, User.last_name)
+                )
+            )
+        )
+    return query

@@ -1,0 +1,492 @@
+"""Colander schemas: what each request may carry and what each response holds.
+
+Request bodies are strict: an unknown field, a string where a number belongs, or a control
+character in text is a 400 that names the field. Response schemas feed the generated spec.
+"""
+
+import re
+from datetime import UTC, date, datetime, time
+
+import colander
+
+from .models import Priority, Role, TicketStatus
+from .passwords import password_problem
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+USERNAME_PATTERN = re.compile(r"^[\w.@+-]+\Z")
+
+
+# --- strict types ----------------------------------------------------------------------
+
+
+class StrictMapping(colander.Mapping):
+    """A JSON object whose unknown keys are each reported by name."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        keys = set(self._validate(node, cstruct))
+        unknown = sorted(keys - {child.name for child in node.children})
+        error = None
+        try:
+            result = super().deserialize(node, cstruct)
+        except colander.Invalid as exc:
+            error = exc
+        if unknown:
+            error = error or colander.Invalid(node)
+            for key in unknown:
+                error.add(
+                    colander.Invalid(
+                        colander.SchemaNode(colander.String(), name=key), "Unknown field."
+                    )
+                )
+        if error is not None:
+            raise error
+        return result
+
+
+class Text(colander.String):
+    """A JSON string, never a number or a list; control characters refused.
+
+    ``multiline`` allows newlines and tabs (descriptions, comments); ``strip`` trims.
+    """
+
+    def __init__(self, multiline: bool = False, strip: bool = False):
+        super().__init__()
+        self.forbidden = CONTROL_CHARACTERS_BUT_WHITESPACE if multiline else CONTROL_CHARACTERS
+        self.strip = strip
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, str):
+            raise colander.Invalid(node, "Must be a string.")
+        if self.forbidden.search(cstruct):
+            raise colander.Invalid(node, "Must not contain control characters.")
+        return cstruct.strip() if self.strip else cstruct
+
+
+class StrictInt(colander.Int):
+    """A JSON integer: ``"5"``, ``5.5`` and ``true`` are refused."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if isinstance(cstruct, bool) or not isinstance(cstruct, int):
+            raise colander.Invalid(node, "Must be an integer.")
+        return cstruct
+
+
+class StrictBool(colander.Boolean):
+    """A JSON ``true`` or ``false``."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "Must be true or false.")
+        return cstruct
+
+
+class Choice(Text):
+    """One of a fixed set of names, in any letter case; answered in capitals."""
+
+    def __init__(self, names):
+        super().__init__()
+        self.names = [str(name) for name in names]
+
+    def deserialize(self, node, cstruct):
+        value = super().deserialize(node, cstruct)
+        if value is colander.null:
+            return value
+        if value.upper() not in self.names:
+            raise colander.Invalid(node, f"Must be one of: {', '.join(self.names)}.")
+        return value.upper()
+
+
+def text(multiline: bool = False, strip: bool = False, **kw) -> colander.SchemaNode:
+    return colander.SchemaNode(Text(multiline=multiline, strip=strip), **kw)
+
+
+def optional(node: colander.SchemaNode) -> colander.SchemaNode:
+    node.missing = colander.drop
+    return node
+
+
+class Body(colander.MappingSchema):
+    schema_type = StrictMapping
+
+
+# --- query string types ------------------------------------------------------------------
+
+
+class QueryInt(colander.Int):
+    """A positive integer given as digits in the query string."""
+
+    def __init__(self, maximum: int | None = None):
+        super().__init__()
+        self.maximum = maximum
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, str) or not cstruct.isascii() or not cstruct.isdigit():
+            raise colander.Invalid(node, "Must be a positive integer.")
+        value = int(cstruct)
+        if value < 1 or (self.maximum is not None and value > self.maximum):
+            limit = f" and at most {self.maximum}" if self.maximum else ""
+            raise colander.Invalid(node, f"Must be at least 1{limit}.")
+        return value
+
+
+class QueryText(Text):
+    """One value of a query parameter; repeating a single-valued parameter is an error."""
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, list):
+            raise colander.Invalid(node, "Give this parameter once.")
+        return super().deserialize(node, cstruct)
+
+
+class QueryChoices(colander.SchemaType):
+    """Values from a fixed set, repeated (``?status=NEW&status=DONE``) or comma-separated."""
+
+    def __init__(self, names):
+        self.names = [str(name) for name in names]
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        raw = cstruct if isinstance(cstruct, list) else [cstruct]
+        values = []
+        for item in raw:
+            if not isinstance(item, str) or CONTROL_CHARACTERS.search(item):
+                raise colander.Invalid(node, "Must not contain control characters.")
+            values.extend(part.strip().upper() for part in item.split(",") if part.strip())
+        unknown = [value for value in values if value not in self.names]
+        if unknown or not values:
+            raise colander.Invalid(node, f"Each value must be one of: {', '.join(self.names)}.")
+        return list(dict.fromkeys(values))
+
+
+class QueryBool(colander.SchemaType):
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if isinstance(cstruct, str) and cstruct.lower() in ("true", "1", "yes"):
+            return True
+        if isinstance(cstruct, str) and cstruct.lower() in ("false", "0", "no"):
+            return False
+        raise colander.Invalid(node, "Must be true or false.")
+
+
+class QueryTimestamp(colander.SchemaType):
+    """An ISO 8601 date or date-time; a date means its midnight, a naive time means UTC."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, str):
+            raise colander.Invalid(node, "Give this parameter once.")
+        try:
+            if len(cstruct) == 10:
+                value = datetime.combine(date.fromisoformat(cstruct), time())
+            else:
+                value = datetime.fromisoformat(cstruct.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise colander.Invalid(node, "Must be an ISO 8601 date or date-time.") from exc
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def query(typ: colander.SchemaType, description: str, **kw) -> colander.SchemaNode:
+    return colander.SchemaNode(typ, missing=colander.drop, description=description, **kw)
+
+
+# --- users and authentication ------------------------------------------------------------
+
+
+def validate_username(node, value: str) -> None:
+    if not 1 <= len(value) <= 150 or not USERNAME_PATTERN.match(value):
+        raise colander.Invalid(node, "1 to 150 characters: letters, digits and @ . + - _ only.")
+
+
+def validate_password(node, password: str, username: str | None) -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise colander.Invalid(node, problem)
+
+
+def email_node(**kw) -> colander.SchemaNode:
+    return text(
+        strip=True, validator=colander.All(colander.Length(max=254), colander.Email()), **kw
+    )
+
+
+def name_node(**kw) -> colander.SchemaNode:
+    return text(strip=True, validator=colander.Length(max=150), **kw)
+
+
+class RegisterBody(Body):
+    username = text(validator=validate_username, description="Letters, digits and @.+-_")
+    password = text(description="At least 8 characters, not all digits, not the username")
+    email = optional(email_node())
+    first_name = optional(name_node())
+    last_name = optional(name_node())
+    role = optional(colander.SchemaNode(Choice(Role), description="Default REQUESTER"))
+
+    def validator(self, node, value):
+        validate_password(node["password"], value["password"], value["username"])
+
+
+class LoginBody(Body):
+    username = text(validator=colander.Length(min=1, max=150))
+    password = text(validator=colander.Length(min=1, max=1024))
+
+
+class RefreshBody(Body):
+    refresh = text(validator=colander.Length(min=1, max=512), description="The refresh token")
+
+
+class ProfilePatchBody(Body):
+    email = optional(email_node())
+    first_name = optional(name_node())
+    last_name = optional(name_node())
+    password = optional(text(description="New password; needs current_password"))
+    current_password = optional(text())
+
+
+class UserPatchBody(Body):
+    role = optional(colander.SchemaNode(Choice(Role)))
+    is_active = optional(colander.SchemaNode(StrictBool()))
+    is_superuser = optional(colander.SchemaNode(StrictBool()))
+    email = optional(email_node())
+    first_name = optional(name_node())
+    last_name = optional(name_node())
+
+
+# --- tickets -----------------------------------------------------------------------------
+
+PRIORITY_NAMES = [p.name for p in Priority]
+
+
+def title_node(**kw) -> colander.SchemaNode:
+    return text(strip=True, validator=colander.Length(min=1, max=200), **kw)
+
+
+def description_node(**kw) -> colander.SchemaNode:
+    return text(multiline=True, validator=colander.Length(max=10000), **kw)
+
+
+class TicketCreateBody(Body):
+    title = title_node(description="1 to 200 characters, trimmed")
+    description = description_node(missing="")
+    priority = colander.SchemaNode(Choice(PRIORITY_NAMES), missing="NORMAL")
+
+
+class TicketPatchBody(Body):
+    title = optional(title_node())
+    description = optional(description_node())
+    priority = optional(colander.SchemaNode(Choice(PRIORITY_NAMES)))
+
+
+class AssignBody(Body):
+    executor_id = colander.SchemaNode(StrictInt(), description="An active executor's user id")
+
+
+class ExecuteBody(Body):
+    status = colander.SchemaNode(
+        Choice([TicketStatus.IN_PROGRESS, TicketStatus.DONE]), missing=TicketStatus.DONE.value
+    )
+    comment = optional(text(multiline=True, validator=colander.Length(min=1, max=10000)))
+
+
+class CancelBody(Body):
+    reason = optional(text(multiline=True, validator=colander.Length(max=2000)))
+
+
+class CommentBody(Body):
+    body = text(multiline=True, validator=colander.Length(min=1, max=10000))
+    internal = colander.SchemaNode(
+        StrictBool(), missing=False, description="A note only operators and executors see"
+    )
+
+
+# --- list query strings ------------------------------------------------------------------
+
+ORDERINGS = ["created_at", "updated_at", "priority", "id"]
+
+
+class PageQuery(colander.MappingSchema):
+    page = query(QueryInt(), "1-based page number")
+    page_size = query(QueryInt(maximum=100), "Items per page (default 20, at most 100)")
+    cursor = query(QueryText(), "Opaque position from a next/previous link")
+
+
+class TicketListQuery(PageQuery):
+    status = query(QueryChoices(TicketStatus), "Repeatable or comma-separated")
+    priority = query(QueryChoices(PRIORITY_NAMES), "Repeatable or comma-separated")
+    executor_id = query(QueryInt(), "Only tickets assigned to this user")
+    requester_id = query(QueryInt(), "Only tickets filed by this user")
+    search = query(
+        QueryText(),
+        "Case-insensitive match in title and description",
+        validator=colander.Length(max=200),
+    )
+    ordering = query(
+        QueryText(),
+        "created_at, updated_at, priority or id; a leading - reverses (default -created_at)",
+        validator=colander.OneOf(ORDERINGS + [f"-{o}" for o in ORDERINGS]),
+    )
+    created_after = query(QueryTimestamp(), "Created at or after (ISO 8601)")
+    created_before = query(QueryTimestamp(), "Created before (ISO 8601)")
+
+
+class EventListQuery(PageQuery):
+    ticket_id = query(QueryInt(), "Events of this ticket only")
+    actor_id = query(QueryInt(), "Events caused by this user only")
+    kind = query(
+        QueryChoices(["created", "edited", "assigned", "status_changed", "cancelled", "commented"]),
+        "Repeatable or comma-separated",
+    )
+    since = query(QueryTimestamp(), "At or after (ISO 8601)")
+    until = query(QueryTimestamp(), "Before (ISO 8601)")
+
+
+USER_ORDERINGS = ["username", "-username", "date_joined", "-date_joined"]
+
+
+class UserListQuery(PageQuery):
+    role = query(QueryChoices(Role), "Repeatable or comma-separated")
+    is_active = query(QueryBool(), "true or false")
+    search = query(
+        QueryText(),
+        "Case-insensitive match in username, email and names",
+        validator=colander.Length(max=200),
+    )
+    ordering = query(
+        QueryText(),
+        "username or date_joined; a leading - reverses",
+        validator=colander.OneOf(USER_ORDERINGS),
+    )
+
+
+# --- request wrappers (Cornice reads body/querystring/path from these) -------------------
+
+
+def request_schema(body: type | None = None, querystring: type | None = None):
+    """A Cornice request schema with the given body and query string parts."""
+    attributes = {}
+    if body is not None:
+        attributes["body"] = body()
+    if querystring is not None:
+        attributes["querystring"] = querystring()
+    return type("Request", (colander.MappingSchema,), attributes)()
+
+
+# --- responses ---------------------------------------------------------------------------
+
+
+def out(typ, **kw) -> colander.SchemaNode:
+    return colander.SchemaNode(typ, **kw)
+
+
+class UserRef(colander.MappingSchema):
+    id = out(colander.Int())
+    username = out(colander.String())
+
+
+class UserOut(colander.MappingSchema):
+    id = out(colander.Int())
+    username = out(colander.String())
+    email = out(colander.String())
+    first_name = out(colander.String())
+    last_name = out(colander.String())
+    role = out(colander.String(), validator=colander.OneOf(list(Role)))
+    is_active = out(colander.Boolean())
+    is_superuser = out(colander.Boolean())
+    date_joined = out(colander.DateTime())
+
+
+class TokenPairOut(colander.MappingSchema):
+    access = out(colander.String())
+    refresh = out(colander.String())
+    token_type = out(colander.String())
+    expires_in = out(colander.Int(), description="Seconds until the access token expires")
+
+
+class ActionList(colander.SequenceSchema):
+    action = out(colander.String())
+
+
+class TicketOut(colander.MappingSchema):
+    id = out(colander.Int())
+    title = out(colander.String())
+    description = out(colander.String())
+    status = out(colander.String(), validator=colander.OneOf(list(TicketStatus)))
+    priority = out(colander.String(), validator=colander.OneOf(PRIORITY_NAMES))
+    requester = UserRef()
+    executor = UserRef(missing=None, description="null until assigned")
+    created_at = out(colander.DateTime())
+    updated_at = out(colander.DateTime())
+    assigned_at = out(colander.DateTime(), missing=None)
+    completed_at = out(colander.DateTime(), missing=None)
+    allowed_actions = ActionList(
+        description="Actions the caller may take now: edit, assign, execute, start, cancel, comment"
+    )
+
+
+class CommentOut(colander.MappingSchema):
+    id = out(colander.Int())
+    author = UserRef()
+    body = out(colander.String())
+    internal = out(colander.Boolean())
+    created_at = out(colander.DateTime())
+
+
+class EventOut(colander.MappingSchema):
+    id = out(colander.Int())
+    ticket_id = out(colander.Int())
+    actor = UserRef(missing=None)
+    kind = out(colander.String())
+    from_status = out(colander.String(), missing=None)
+    to_status = out(colander.String(), missing=None)
+    data = colander.SchemaNode(colander.Mapping(unknown="preserve"))
+    created_at = out(colander.DateTime())
+
+
+def page_of(item: type, name: str) -> colander.MappingSchema:
+    """The list envelope ``{count, next, previous, results}`` around ``item``."""
+    results = type(f"{name}Results", (colander.SequenceSchema,), {"item": item()})
+    return type(
+        name,
+        (colander.MappingSchema,),
+        {
+            "count": out(colander.Int(), description="Exact number of matching items"),
+            "next": out(colander.String(), missing=None, description="Absolute URL or null"),
+            "previous": out(colander.String(), missing=None, description="Absolute URL or null"),
+            "results": results(),
+        },
+    )()
+
+
+class ErrorItem(colander.MappingSchema):
+    location = out(colander.String())
+    name = out(colander.String())
+    description = out(colander.String())
+
+
+class ErrorList(colander.SequenceSchema):
+    error = ErrorItem()
+
+
+class ProblemOut(colander.MappingSchema):
+    type = out(colander.String())
+    title = out(colander.String())
+    status = out(colander.Int())
+    detail = out(colander.String())
+    errors = ErrorList(missing=colander.drop)
+
+
+class StatusOut(colander.MappingSchema):
+    status = out(colander.String())

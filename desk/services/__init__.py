@@ -1,0 +1,15 @@
+"""The REST endpoints: Cornice services that translate HTTP and nothing else.
+
+Added in this order on purpose: fixed paths such as ``/api/tickets/my-tickets/`` must be
+registered before ``/api/tickets/{id}/`` would swallow them.
+"""
+
+from . import auth, docs, events, health, tickets, users
+
+MODULES = (health, docs, auth, tickets, events, users)
+
+
+def includeme(config) -> None:
+    for module in MODULES:
+        for service in module.SERVICES:
+            config.add_cornice_service(service)

@@ -1,0 +1,265 @@
+"""``/api/tickets/``: file, list, read, edit and move tickets through their lifecycle."""
+
+from pyramid.httpexceptions import HTTPForbidden
+
+from .. import schemas, workflow
+from ..api import Service, responses
+from ..models import Comment
+from ..pagination import paginate
+from ..permissions import Permission
+from ..queries import (
+    COMMENTS_OLDEST_FIRST,
+    EVENTS_OLDEST_FIRST,
+    comment_query,
+    event_query,
+    ticket_list_query,
+    ticket_ordering,
+)
+from ..representations import comment_json, etag, event_json, ticket_json, ticket_list_json
+from ..resources import ticket_factory
+
+TAGS = ["tickets"]
+
+
+def _service(name: str, path: str, description: str, item: bool = False) -> Service:
+    traverse = {"traverse": "/{id}"} if item else {}
+    return Service(
+        name=name, path=path, description=description, factory=ticket_factory, **traverse
+    )
+
+
+tickets = _service("tickets", "/api/tickets/", "File a ticket")
+my_tickets = _service("my_tickets", "/api/tickets/my-tickets/", "The caller's own tickets")
+all_tickets = _service("all_tickets", "/api/tickets/all-tickets/", "Every ticket")
+assigned_to_me = _service(
+    "assigned_to_me", "/api/tickets/assigned-to-me/", "Tickets assigned to the caller"
+)
+ticket = _service("ticket", "/api/tickets/{id}/", "One ticket", item=True)
+assign = _service("ticket_assign", "/api/tickets/{id}/assign/", "Assign an executor", item=True)
+execute = _service("ticket_execute", "/api/tickets/{id}/execute/", "Start or finish", item=True)
+cancel = _service("ticket_cancel", "/api/tickets/{id}/cancel/", "Cancel a ticket", item=True)
+comments = _service("ticket_comments", "/api/tickets/{id}/comments/", "Comments", item=True)
+history = _service("ticket_history", "/api/tickets/{id}/history/", "History", item=True)
+
+SERVICES = (
+    tickets,
+    my_tickets,
+    all_tickets,
+    assigned_to_me,
+    ticket,
+    assign,
+    execute,
+    cancel,
+    comments,
+    history,
+)
+
+TICKET = schemas.TicketOut(description="The ticket, with its ETag header")
+TICKET_PAGE = schemas.page_of(schemas.TicketOut, "TicketPage")
+LIST_QUERY = schemas.request_schema(querystring=schemas.TicketListQuery)
+
+
+def single_ticket(request, resource) -> dict:
+    """A ticket answer: the representation, with its ETag."""
+    request.response.etag = (etag(resource.ticket), True)
+    return ticket_json(request, resource)
+
+
+def list_tickets(request, scope: str) -> dict:
+    container = request.context
+    query = ticket_list_query(request.user, scope, request.validated.get("querystring", {}))
+    ordering = ticket_ordering(request.validated.get("querystring", {}).get("ordering"))
+    return paginate(
+        request,
+        request.dbsession,
+        query,
+        ordering,
+        lambda rows: ticket_list_json(request, container, rows),
+    )
+
+
+@tickets.post(
+    schema=schemas.request_schema(schemas.TicketCreateBody),
+    permission=Permission.TICKET_CREATE,
+    tags=TAGS,
+    response_schemas=responses({201: TICKET}),
+)
+def create_ticket(request):
+    """File a ticket (requesters). Answers 201 with Location and ETag."""
+    body = request.validated["body"]
+    new = workflow.create_ticket(
+        request.dbsession, request.user, body["title"], body["description"], body["priority"]
+    )
+    resource = request.context[str(new.id)]
+    request.response.status = 201
+    request.response.location = request.route_url("ticket", id=new.id)
+    return single_ticket(request, resource)
+
+
+@my_tickets.get(
+    schema=LIST_QUERY,
+    permission=Permission.TICKET_LIST_OWN,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET_PAGE}),
+)
+def get_my_tickets(request):
+    """Tickets the caller filed (requesters), newest first."""
+    return list_tickets(request, "own")
+
+
+@all_tickets.get(
+    schema=LIST_QUERY,
+    permission=Permission.TICKET_LIST_ALL,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET_PAGE}),
+)
+def get_all_tickets(request):
+    """Every ticket (operators), newest first."""
+    return list_tickets(request, "all")
+
+
+@assigned_to_me.get(
+    schema=LIST_QUERY,
+    permission=Permission.TICKET_LIST_ASSIGNED,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET_PAGE}),
+)
+def get_assigned_to_me(request):
+    """Tickets assigned to the caller (executors), newest first."""
+    return list_tickets(request, "assigned")
+
+
+@ticket.get(
+    permission=Permission.TICKET_VIEW, tags=TAGS, response_schemas=responses({200: TICKET}, 404)
+)
+def get_ticket(request):
+    """One ticket: its requester, its executor, operators and superusers may see it."""
+    return single_ticket(request, request.context)
+
+
+@ticket.patch(
+    schema=schemas.request_schema(schemas.TicketPatchBody),
+    permission=Permission.TICKET_EDIT,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET}, 404, 409, 412),
+)
+def patch_ticket(request):
+    """Edit title, description or priority: the requester, while the ticket is NEW."""
+    workflow.ACTIONS["edit"].guard(request, request.context)
+    workflow.edit_ticket(
+        request.dbsession, request.context.ticket, request.user, request.validated["body"]
+    )
+    return single_ticket(request, request.context)
+
+
+@assign.post(
+    schema=schemas.request_schema(schemas.AssignBody),
+    permission=Permission.TICKET_ASSIGN,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET}, 404, 409, 412),
+)
+def assign_ticket(request):
+    """Assign or reassign an active executor (operators); the ticket becomes ASSIGNED."""
+    workflow.ACTIONS["assign"].guard(request, request.context)
+    executor = workflow.find_executor(request.dbsession, request.validated["body"]["executor_id"])
+    workflow.assign(request.dbsession, request.context.ticket, request.user, executor)
+    return single_ticket(request, request.context)
+
+
+@execute.post(
+    schema=schemas.request_schema(schemas.ExecuteBody),
+    permission=Permission.TICKET_EXECUTE,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET}, 404, 409, 412),
+)
+def execute_ticket(request):
+    """Start (IN_PROGRESS) or finish (DONE, the default): the assigned executor."""
+    body = request.validated["body"]
+    action = "start" if body["status"] == workflow.IN_PROGRESS else "execute"
+    workflow.ACTIONS[action].guard(request, request.context)
+    workflow.execute(
+        request.dbsession,
+        request.context.ticket,
+        request.user,
+        body["status"],
+        body.get("comment"),
+    )
+    return single_ticket(request, request.context)
+
+
+@cancel.post(
+    schema=schemas.request_schema(schemas.CancelBody),
+    permission=Permission.TICKET_CANCEL,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET}, 404, 409, 412),
+)
+def cancel_ticket(request):
+    """Cancel: its requester while NEW or ASSIGNED, an operator also while IN_PROGRESS."""
+    workflow.ACTIONS["cancel"].guard(request, request.context)
+    workflow.cancel(
+        request.dbsession,
+        request.context.ticket,
+        request.user,
+        request.validated["body"].get("reason"),
+    )
+    return single_ticket(request, request.context)
+
+
+def may_see_internal(request) -> bool:
+    return bool(request.has_permission(Permission.TICKET_INTERNAL_NOTES, request.context))
+
+
+@comments.get(
+    schema=schemas.request_schema(querystring=schemas.PageQuery),
+    permission=Permission.TICKET_VIEW,
+    tags=TAGS,
+    response_schemas=responses({200: schemas.page_of(schemas.CommentOut, "CommentPage")}, 404),
+)
+def list_comments(request):
+    """Comments, oldest first; internal notes only for operators and executors."""
+    query = comment_query(request.context.ticket, may_see_internal(request))
+    return paginate(
+        request,
+        request.dbsession,
+        query,
+        COMMENTS_OLDEST_FIRST,
+        lambda rows: [comment_json(row) for row in rows],
+    )
+
+
+@comments.post(
+    schema=schemas.request_schema(schemas.CommentBody),
+    permission=Permission.TICKET_COMMENT,
+    tags=TAGS,
+    response_schemas=responses({201: schemas.CommentOut()}, 404),
+)
+def add_comment(request):
+    """Comment on a ticket; ``internal: true`` is for operators and executors only."""
+    body = request.validated["body"]
+    if body["internal"] and not may_see_internal(request):
+        raise HTTPForbidden("Only operators and executors may write internal notes.")
+    comment: Comment = workflow.add_comment(
+        request.dbsession, request.context.ticket, request.user, body["body"], body["internal"]
+    )
+    request.response.status = 201
+    return comment_json(comment)
+
+
+@history.get(
+    schema=schemas.request_schema(querystring=schemas.PageQuery),
+    permission=Permission.TICKET_VIEW,
+    tags=TAGS,
+    response_schemas=responses({200: schemas.page_of(schemas.EventOut, "EventPage")}, 404),
+)
+def list_history(request):
+    """Every change to the ticket, oldest first; requesters never see internal notes' events."""
+    query = event_query(
+        ticket_id=request.context.ticket.id, include_internal=may_see_internal(request)
+    )
+    return paginate(
+        request,
+        request.dbsession,
+        query,
+        EVENTS_OLDEST_FIRST,
+        lambda rows: [event_json(row) for row in rows],
+    )

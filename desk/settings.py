@@ -1,0 +1,83 @@
+"""Settings from the ini file, with the environment overrides operators expect."""
+
+import logging
+import os
+
+from pyramid.settings import aslist
+
+log = logging.getLogger(__name__)
+
+#: Used only when neither the ini nor DESK_JWT_SECRET gives a key (development).
+DEVELOPMENT_JWT_SECRET = "desk-development-secret-do-not-use-in-production!"
+MIN_SECRET_BYTES = 32
+
+ENVIRONMENT_OVERRIDES = {
+    "sqlalchemy.url": "DATABASE_URL",
+    "desk.jwt.secret": "DESK_JWT_SECRET",
+}
+
+DEFAULTS = {
+    "desk.env": "development",
+    "desk.jwt.access_ttl": "900",
+    "desk.jwt.refresh_ttl": "604800",
+    "desk.registration.roles": "REQUESTER",
+    "desk.max_body_bytes": str(1024 * 1024),
+    "desk.login.max_failures": "5",
+    "desk.login.max_failures_per_address": "50",
+    "desk.login.window": "900",
+    "desk.security_headers": "false",
+    "desk.password_hash.time_cost": "2",
+    "desk.password_hash.memory_cost": "19456",
+    "desk.password_hash.parallelism": "1",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The ini file and environment cannot make a safe deployment."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Let ``postgres://`` and ``postgresql://`` URLs (as hosting services give) use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def with_overrides(settings: dict) -> dict:
+    """Defaults, then the ini, then the environment; the database URL is required."""
+    merged = {**DEFAULTS, **settings}
+    for key, variable in ENVIRONMENT_OVERRIDES.items():
+        if os.environ.get(variable):
+            merged[key] = os.environ[variable]
+    if not merged.get("sqlalchemy.url"):
+        raise ConfigurationError("No database: set DATABASE_URL or sqlalchemy.url in the ini file.")
+    merged["sqlalchemy.url"] = normalize_database_url(merged["sqlalchemy.url"])
+    return merged
+
+
+def load_settings(settings: dict) -> dict:
+    """The application's settings; refuses an unsafe production setup."""
+    merged = with_overrides(settings)
+    merged["desk.registration.roles"] = [
+        role.upper() for role in aslist(merged["desk.registration.roles"])
+    ]
+    _check_secret(merged)
+    # Errors are rendered by desk.errors, not by Cornice's catch-all views.
+    merged["handle_exceptions"] = False
+    return merged
+
+
+def _check_secret(settings: dict) -> None:
+    secret = settings.get("desk.jwt.secret") or ""
+    production = settings["desk.env"] == "production"
+    if len(secret.encode()) >= MIN_SECRET_BYTES:
+        return
+    if production:
+        raise ConfigurationError(
+            f"DESK_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes in production."
+        )
+    if secret:
+        raise ConfigurationError(f"desk.jwt.secret must be at least {MIN_SECRET_BYTES} bytes.")
+    log.warning("Using the built-in development JWT secret; set DESK_JWT_SECRET for real use.")
+    settings["desk.jwt.secret"] = DEVELOPMENT_JWT_SECRET
