@@ -211,12 +211,6 @@ def validate_username(node, value: str) -> None:
         raise colander.Invalid(node, "1 to 150 characters: letters, digits and @ . + - _ only.")
 
 
-def validate_password(node, password: str, username: str | None) -> None:
-    problem = password_problem(password, username)
-    if problem:
-        raise colander.Invalid(node, problem)
-
-
 def email_node(**kw) -> colander.SchemaNode:
     return text(
         strip=True, validator=colander.All(colander.Length(max=254), colander.Email()), **kw
@@ -236,7 +230,11 @@ class RegisterBody(Body):
     role = optional(colander.SchemaNode(Choice(Role), description="Default REQUESTER"))
 
     def validator(self, node, value):
-        validate_password(node["password"], value["password"], value["username"])
+        problem = password_problem(value["password"], value["username"])
+        if problem:
+            error = colander.Invalid(node)
+            error["password"] = problem
+            raise error
 
 
 class LoginBody(Body):

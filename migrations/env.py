@@ -35,6 +35,7 @@ def run_migrations_online() -> None:
             # Never queue behind a long transaction holding a lock the migration needs.
             connection.exec_driver_sql("SET lock_timeout = '10s'")
             connection.exec_driver_sql("SET statement_timeout = '15min'")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -44,6 +45,7 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+    engine.dispose()
 
 
 if context.is_offline_mode():

@@ -1,0 +1,193 @@
+"""Fixtures: the app on each database (PostgreSQL and SQLite), clients, and factories.
+
+Every test runs twice, once per database, against the real app: requests commit through
+pyramid_tm as in production, and the tables are emptied after each test, so that no test
+depends on another's data.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import webtest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from desk import main
+from desk.models import Base, Role, User
+
+from .support.database import PostgresProvider
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("postgresql", "sqlite")
+PASSWORD = "correct-horse-battery"
+
+#: Fast hashing for the suite; production keeps its OWASP parameters (see test_passwords).
+TEST_SETTINGS = {
+    "desk.env": "testing",
+    "desk.jwt.secret": "test-secret-that-is-long-enough-for-hs256!",
+    "desk.registration.roles": "REQUESTER OPERATOR EXECUTOR",
+    "desk.password_hash.time_cost": "1",
+    "desk.password_hash.memory_cost": "1024",
+    "desk.login.max_failures": "5",
+    "retry.attempts": "3",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+        if backend == "sqlite" and item.get_closest_marker("postgresql_only"):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    provider = PostgresProvider()
+    yield provider
+    provider.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, request, tmp_path_factory) -> str:
+    if backend == "postgresql":
+        return request.getfixturevalue("postgres").url.replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/desk.sqlite"
+
+
+def migrate(url: str) -> None:
+    """``alembic upgrade head`` against ``url``, as an operator would run it."""
+    config = Config(str(ROOT / "development.ini"))
+    os.environ["DATABASE_URL"] = url
+    try:
+        command.upgrade(config, "head")
+    finally:
+        del os.environ["DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def settings(database_url) -> dict:
+    migrate(database_url)
+    return {**TEST_SETTINGS, "sqlalchemy.url": database_url}
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("DESK_JWT_SECRET", None)
+    wsgi_app = main({}, **settings)
+    yield wsgi_app
+    wsgi_app.registry["db_engine"].dispose()
+
+
+def empty_tables(engine) -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def registry(app):
+    yield app.registry
+    empty_tables(app.registry["db_engine"])
+
+
+@pytest.fixture
+def testapp(app, registry) -> webtest.TestApp:
+    return webtest.TestApp(app, extra_environ={"HTTP_HOST": "desk.test"})
+
+
+class Factory:
+    """Makes users (and tickets through the API) for one test; each call commits."""
+
+    def __init__(self, registry, testapp):
+        self.registry = registry
+        self.testapp = testapp
+        self.password_hash = registry["passwords"].hash(PASSWORD)
+        self.count = 0
+
+    def user(
+        self,
+        role: str = Role.REQUESTER,
+        *,
+        username: str | None = None,
+        superuser: bool = False,
+        active: bool = True,
+        password: str | None = None,
+    ) -> User:
+        self.count += 1
+        username = username or f"{role.lower()}{self.count}"
+        session = self.registry["dbsession_factory"]()
+        user = User(
+            username=username,
+            email=f"{username}@example.com",
+            role=role,
+            is_superuser=superuser,
+            is_active=active,
+            password_hash=(
+                self.registry["passwords"].hash(password) if password else self.password_hash
+            ),
+        )
+        session.add(user)
+        session.commit()
+        session.close()
+        return user
+
+    def headers(self, user: User) -> dict:
+        token = self.registry["security_policy"].create_access_token(user)
+        return {"Authorization": f"Bearer {token}"}
+
+    def ticket(self, requester: User, **fields) -> dict:
+        body = {"title": "Printer on floor 3 is jammed", **fields}
+        return self.testapp.post_json("/api/tickets/", body, headers=self.headers(requester)).json
+
+    def assign(self, ticket: dict, operator: User, executor: User) -> dict:
+        return self.testapp.post_json(
+            f"/api/tickets/{ticket['id']}/assign/",
+            {"executor_id": executor.id},
+            headers=self.headers(operator),
+        ).json
+
+    def execute(self, ticket: dict, executor: User, status: str = "DONE") -> dict:
+        return self.testapp.post_json(
+            f"/api/tickets/{ticket['id']}/execute/",
+            {"status": status},
+            headers=self.headers(executor),
+        ).json
+
+
+@pytest.fixture
+def make(registry, testapp) -> Factory:
+    return Factory(registry, testapp)
+
+
+@pytest.fixture
+def requester(make) -> User:
+    return make.user(Role.REQUESTER)
+
+
+@pytest.fixture
+def operator(make) -> User:
+    return make.user(Role.OPERATOR)
+
+
+@pytest.fixture
+def executor(make) -> User:
+    return make.user(Role.EXECUTOR)
+
+
+@pytest.fixture
+def superuser(make) -> User:
+    return make.user(Role.OPERATOR, superuser=True)
