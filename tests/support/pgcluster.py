@@ -3,6 +3,7 @@
 PostgreSQL refuses to run as root, so as root the cluster runs as the ``postgres`` user.
 """
 
+import contextlib
 import glob
 import os
 import shutil
@@ -100,8 +101,6 @@ class Cluster:
         self._run("pg_ctl", "stop", "-w", "-D", str(self.datadir), "-m", mode)
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.folder, ignore_errors=True)
