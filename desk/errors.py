@@ -108,7 +108,9 @@ def forbidden(exc, request) -> Response:
         request.method,
         request.path,
     )
-    return problem(request, 403, "You do not have permission to perform this action.")
+    # A denial by the security policy carries its ACL result; one raised by a view, a reason.
+    detail = exc.detail if getattr(exc, "result", None) is None and exc.detail else None
+    return problem(request, 403, detail or "You do not have permission to perform this action.")
 
 
 @notfound_view_config()

@@ -372,13 +372,34 @@ class UserListQuery(PageQuery):
 # --- request wrappers (Cornice reads body/querystring/path from these) -------------------
 
 
-def request_schema(body: type | None = None, querystring: type | None = None):
-    """A Cornice request schema with the given body and query string parts."""
+class IdempotencyHeader(colander.MappingSchema):
+    idempotency_key = text(
+        name="Idempotency-Key",
+        missing=colander.drop,
+        validator=colander.Regex(r"^[\x21-\x7e]{1,255}$", "1 to 255 printable ASCII characters."),
+        description="A retry with the same key within 24 hours returns the first response",
+    )
+
+
+class IfMatchHeader(colander.MappingSchema):
+    if_match = text(
+        name="If-Match",
+        missing=colander.drop,
+        description="The ETag you read; 412 if the ticket changed since (* matches any)",
+    )
+
+
+def request_schema(
+    body: type | None = None, querystring: type | None = None, header: type | None = None
+):
+    """A Cornice request schema with the given body, query string and header parts."""
     attributes = {}
     if body is not None:
         attributes["body"] = body()
     if querystring is not None:
         attributes["querystring"] = querystring()
+    if header is not None:
+        attributes["header"] = header()
     return type("Request", (colander.MappingSchema,), attributes)()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from .comment import Comment
 from .enums import Priority, Role, TicketStatus
 from .history import TicketEvent
+from .idempotency import IdempotencyKey
 from .meta import Base, utcnow
 from .ticket import Ticket
 from .token import RefreshToken
@@ -21,6 +22,7 @@ from .user import User, username_key
 __all__ = [
     "Base",
     "Comment",
+    "IdempotencyKey",
     "Priority",
     "RefreshToken",
     "Role",

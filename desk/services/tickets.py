@@ -1,9 +1,11 @@
 """``/api/tickets/``: file, list, read, edit and move tickets through their lifecycle."""
 
 from pyramid.httpexceptions import HTTPForbidden
+from webob.etag import AnyETag, NoETag
 
-from .. import schemas, workflow
+from .. import idempotency, schemas, workflow
 from ..api import Service, responses
+from ..exceptions import PreconditionFailed
 from ..models import Comment
 from ..pagination import paginate
 from ..permissions import Permission
@@ -65,6 +67,17 @@ def single_ticket(request, resource) -> dict:
     return ticket_json(request, resource)
 
 
+def check_if_match(request) -> None:
+    """412 when ``If-Match`` names another version of the ticket than the current one."""
+    if_match = request.if_match
+    if if_match is AnyETag or if_match is NoETag:  # "*" or no header at all
+        return
+    if etag(request.context.ticket) not in if_match:
+        raise PreconditionFailed(
+            "The ticket has changed since you read it: fetch it again (ETag) and retry."
+        )
+
+
 def list_tickets(request, scope: str) -> dict:
     container = request.context
     query = ticket_list_query(request.user, scope, request.validated.get("querystring", {}))
@@ -79,13 +92,19 @@ def list_tickets(request, scope: str) -> dict:
 
 
 @tickets.post(
-    schema=schemas.request_schema(schemas.TicketCreateBody),
+    schema=schemas.request_schema(schemas.TicketCreateBody, header=schemas.IdempotencyHeader),
     permission=Permission.TICKET_CREATE,
     tags=TAGS,
-    response_schemas=responses({201: TICKET}),
+    response_schemas=responses({201: TICKET}, 422),
 )
 def create_ticket(request):
-    """File a ticket (requesters). Answers 201 with Location and ETag."""
+    """File a ticket (requesters). Answers 201 with Location and ETag.
+
+    With an ``Idempotency-Key`` header, a retry within 24 hours returns the first response.
+    """
+    replay = idempotency.begin(request)
+    if replay is not None:
+        return replay
     body = request.validated["body"]
     new = workflow.create_ticket(
         request.dbsession, request.user, body["title"], body["description"], body["priority"]
@@ -93,7 +112,9 @@ def create_ticket(request):
     resource = request.context[str(new.id)]
     request.response.status = 201
     request.response.location = request.route_url("ticket", id=new.id)
-    return single_ticket(request, resource)
+    answer = single_ticket(request, resource)
+    idempotency.finish(request, 201, answer)
+    return answer
 
 
 @my_tickets.get(
@@ -138,13 +159,14 @@ def get_ticket(request):
 
 
 @ticket.patch(
-    schema=schemas.request_schema(schemas.TicketPatchBody),
+    schema=schemas.request_schema(schemas.TicketPatchBody, header=schemas.IfMatchHeader),
     permission=Permission.TICKET_EDIT,
     tags=TAGS,
     response_schemas=responses({200: TICKET}, 404, 409, 412),
 )
 def patch_ticket(request):
     """Edit title, description or priority: the requester, while the ticket is NEW."""
+    check_if_match(request)
     workflow.ACTIONS["edit"].guard(request, request.context)
     workflow.edit_ticket(
         request.dbsession, request.context.ticket, request.user, request.validated["body"]
@@ -153,13 +175,14 @@ def patch_ticket(request):
 
 
 @assign.post(
-    schema=schemas.request_schema(schemas.AssignBody),
+    schema=schemas.request_schema(schemas.AssignBody, header=schemas.IfMatchHeader),
     permission=Permission.TICKET_ASSIGN,
     tags=TAGS,
     response_schemas=responses({200: TICKET}, 404, 409, 412),
 )
 def assign_ticket(request):
     """Assign or reassign an active executor (operators); the ticket becomes ASSIGNED."""
+    check_if_match(request)
     workflow.ACTIONS["assign"].guard(request, request.context)
     executor = workflow.find_executor(request.dbsession, request.validated["body"]["executor_id"])
     workflow.assign(request.dbsession, request.context.ticket, request.user, executor)
@@ -167,7 +190,7 @@ def assign_ticket(request):
 
 
 @execute.post(
-    schema=schemas.request_schema(schemas.ExecuteBody),
+    schema=schemas.request_schema(schemas.ExecuteBody, header=schemas.IfMatchHeader),
     permission=Permission.TICKET_EXECUTE,
     tags=TAGS,
     response_schemas=responses({200: TICKET}, 404, 409, 412),
@@ -176,6 +199,7 @@ def execute_ticket(request):
     """Start (IN_PROGRESS) or finish (DONE, the default): the assigned executor."""
     body = request.validated["body"]
     action = "start" if body["status"] == workflow.IN_PROGRESS else "execute"
+    check_if_match(request)
     workflow.ACTIONS[action].guard(request, request.context)
     workflow.execute(
         request.dbsession,
@@ -188,13 +212,14 @@ def execute_ticket(request):
 
 
 @cancel.post(
-    schema=schemas.request_schema(schemas.CancelBody),
+    schema=schemas.request_schema(schemas.CancelBody, header=schemas.IfMatchHeader),
     permission=Permission.TICKET_CANCEL,
     tags=TAGS,
     response_schemas=responses({200: TICKET}, 404, 409, 412),
 )
 def cancel_ticket(request):
     """Cancel: its requester while NEW or ASSIGNED, an operator also while IN_PROGRESS."""
+    check_if_match(request)
     workflow.ACTIONS["cancel"].guard(request, request.context)
     workflow.cancel(
         request.dbsession,
@@ -228,21 +253,29 @@ def list_comments(request):
 
 
 @comments.post(
-    schema=schemas.request_schema(schemas.CommentBody),
+    schema=schemas.request_schema(schemas.CommentBody, header=schemas.IdempotencyHeader),
     permission=Permission.TICKET_COMMENT,
     tags=TAGS,
-    response_schemas=responses({201: schemas.CommentOut()}, 404),
+    response_schemas=responses({201: schemas.CommentOut()}, 404, 422),
 )
 def add_comment(request):
-    """Comment on a ticket; ``internal: true`` is for operators and executors only."""
+    """Comment on a ticket; ``internal: true`` is for operators and executors only.
+
+    Honours ``Idempotency-Key`` like ticket creation.
+    """
     body = request.validated["body"]
     if body["internal"] and not may_see_internal(request):
         raise HTTPForbidden("Only operators and executors may write internal notes.")
+    replay = idempotency.begin(request)
+    if replay is not None:
+        return replay
     comment: Comment = workflow.add_comment(
         request.dbsession, request.context.ticket, request.user, body["body"], body["internal"]
     )
     request.response.status = 201
-    return comment_json(comment)
+    answer = comment_json(comment)
+    idempotency.finish(request, 201, answer)
+    return answer
 
 
 @history.get(
