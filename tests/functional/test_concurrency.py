@@ -36,8 +36,9 @@ def test_parallel_assigns_end_with_one_executor_and_a_matching_history(live, mak
 
     assert [status for status, _ in results] == [200] * PARALLEL
     final = live.request("GET", f"/api/tickets/{ticket['id']}/", headers=headers)[1]
-    history = live.request("GET", f"/api/tickets/{ticket['id']}/history/?page_size=100",
-                           headers=headers)[1]["results"]
+    history = live.request(
+        "GET", f"/api/tickets/{ticket['id']}/history/?page_size=100", headers=headers
+    )[1]["results"]
     assignments = [event for event in history if event["kind"] == "assigned"]
     assert len(assignments) == PARALLEL
     # Serialized: each assignment starts from the executor the previous one left.
@@ -56,8 +57,12 @@ def test_parallel_assigns_with_one_etag_let_exactly_one_through(live, make):
     path = f"/api/tickets/{ticket['id']}/assign/"
 
     results = in_parallel(
-        [lambda e=e: live.request("POST", path, {"executor_id": e.id},
-                                  {**headers, "If-Match": etag}) for e in executors]
+        [
+            lambda e=e: live.request(
+                "POST", path, {"executor_id": e.id}, {**headers, "If-Match": etag}
+            )
+            for e in executors
+        ]
     )
 
     statuses = sorted(status for status, _ in results)
@@ -65,21 +70,27 @@ def test_parallel_assigns_with_one_etag_let_exactly_one_through(live, make):
     winner = next(body for status, body in results if status == 200)
     final = live.request("GET", f"/api/tickets/{ticket['id']}/", headers=headers)[1]
     assert final["executor"] == winner["executor"]
-    history = live.request("GET", f"/api/tickets/{ticket['id']}/history/",
-                           headers=headers)[1]["results"]
+    history = live.request("GET", f"/api/tickets/{ticket['id']}/history/", headers=headers)[1][
+        "results"
+    ]
     assert [event["kind"] for event in history] == ["created", "assigned"]
 
 
 def test_parallel_execute_and_cancel_leave_one_outcome(live, make):
-    requester, operator, executor = (make.user(Role.REQUESTER), make.user(Role.OPERATOR),
-                                     make.user(Role.EXECUTOR))
+    requester, operator, executor = (
+        make.user(Role.REQUESTER),
+        make.user(Role.OPERATOR),
+        make.user(Role.EXECUTOR),
+    )
     ticket = make.ticket(requester)
     make.assign(ticket, operator, executor)
     base = f"/api/tickets/{ticket['id']}"
-    calls = [lambda: live.request("POST", f"{base}/execute/", {"status": "DONE"},
-                                  make.headers(executor)),
-             lambda: live.request("POST", f"{base}/cancel/", {"reason": "dup"},
-                                  make.headers(operator))] * (PARALLEL // 2)
+    calls = [
+        lambda: live.request(
+            "POST", f"{base}/execute/", {"status": "DONE"}, make.headers(executor)
+        ),
+        lambda: live.request("POST", f"{base}/cancel/", {"reason": "dup"}, make.headers(operator)),
+    ] * (PARALLEL // 2)
 
     results = in_parallel(calls)
 
@@ -109,8 +120,6 @@ def test_parallel_idempotent_creates_make_one_ticket(live, make):
 def test_parallel_registrations_of_one_username_create_one_user(live):
     body = {"username": "racer", "password": "fast-and-furious"}
 
-    results = in_parallel(
-        [lambda: live.request("POST", "/api/auth/register/", body)] * PARALLEL
-    )
+    results = in_parallel([lambda: live.request("POST", "/api/auth/register/", body)] * PARALLEL)
 
     assert sorted(status for status, _ in results) == [201] + [409] * (PARALLEL - 1)
