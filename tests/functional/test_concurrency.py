@@ -1,5 +1,6 @@
 """Parallel requests on one ticket, through a real server, end in a state one request made."""
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -42,7 +43,7 @@ def test_parallel_assigns_end_with_one_executor_and_a_matching_history(live, mak
     assignments = [event for event in history if event["kind"] == "assigned"]
     assert len(assignments) == PARALLEL
     # Serialized: each assignment starts from the executor the previous one left.
-    for previous, current in zip(assignments, assignments[1:], strict=False):
+    for previous, current in itertools.pairwise(assignments):
         assert current["data"]["from_executor_id"] == previous["data"]["to_executor_id"]
     assert assignments[-1]["data"]["to_executor_id"] == final["executor"]["id"]
     assert final["status"] == "ASSIGNED"
