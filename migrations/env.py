@@ -20,6 +20,15 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave PostgreSQL-only indexes (``ddl_if``) out of comparisons on other databases."""
+    if type_ == "index" and not reflected:
+        condition = getattr(obj, "_ddl_if", None)
+        if condition is not None and condition.dialect != context.get_bind().dialect.name:
+            return False
+    return True
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=settings["sqlalchemy.url"], target_metadata=target_metadata, literal_binds=True
@@ -42,6 +51,7 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -63,19 +63,18 @@ def database_url(backend, request, tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/desk.sqlite"
 
 
-def migrate(url: str) -> None:
-    """``alembic upgrade head`` against ``url``, as an operator would run it."""
-    config = Config(str(ROOT / "development.ini"))
+def alembic(url: str, action, *args) -> None:
+    """Run an alembic command against ``url`` with development.ini, as an operator would."""
     os.environ["DATABASE_URL"] = url
     try:
-        command.upgrade(config, "head")
+        action(Config(str(ROOT / "development.ini")), *args)
     finally:
         del os.environ["DATABASE_URL"]
 
 
 @pytest.fixture(scope="session")
 def settings(database_url) -> dict:
-    migrate(database_url)
+    alembic(database_url, command.upgrade, "head")
     return {**TEST_SETTINGS, "sqlalchemy.url": database_url}
 
 

@@ -20,6 +20,16 @@ class Ticket(Base):
         Index("ix_tickets_requester_id_created_at_id", "requester_id", "created_at", "id"),
         Index("ix_tickets_executor_id_created_at_id", "executor_id", "created_at", "id"),
         Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
+        # ``search`` is ILIKE '%term%': trigram indexes answer it without a sequential scan.
+        *(
+            Index(
+                f"ix_tickets_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("title", "description")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,7 +8,6 @@ Create Date: 2026-11-27 21:20:00.586985
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "02f525a8070f"
 down_revision = "9bfe09acb0a7"
 branch_labels = None
