@@ -11,6 +11,7 @@ from pyramid.renderers import JSON
 from .passwords import Passwords
 from .resources import root_factory
 from .settings import load_settings
+from .throttle import LoginThrottle
 
 
 def json_renderer() -> JSON:
@@ -26,6 +27,7 @@ def main(global_config: dict, **settings) -> object:
     with Configurator(settings=settings, root_factory=root_factory) as config:
         config.add_renderer("json", json_renderer())
         config.registry["passwords"] = Passwords.from_settings(settings)
+        config.registry["login_throttle"] = LoginThrottle.from_settings(settings)
         config.include(".models")
         config.include(".security")
         config.include("cornice")

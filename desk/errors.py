@@ -7,7 +7,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .exceptions import DeskError
+from .exceptions import DeskError, TooManyRequests
 from .permissions import Permission
 from .resources import Container, TicketResource
 
@@ -128,9 +128,11 @@ def desk_error(exc: DeskError, request) -> Response:
     headers = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="desk"'
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
+    if isinstance(exc, TooManyRequests):
+        name = exc.policy.split(";", 1)[0]
+        headers["Retry-After"] = str(exc.retry_after)
+        headers["RateLimit-Policy"] = exc.policy
+        headers["RateLimit"] = f"{name};r=0;t={exc.retry_after}"
     return problem(
         request,
         exc.status,

@@ -77,6 +77,8 @@ class TooManyRequests(DeskError):
     slug = "too-many-requests"
     title = "Too Many Requests"
 
-    def __init__(self, detail: str, retry_after: int):
+    def __init__(self, detail: str, retry_after: int, policy: str):
         super().__init__(detail)
         self.retry_after = retry_after
+        #: An IETF RateLimit-Policy item, e.g. ``"login";q=5;w=900``.
+        self.policy = policy

@@ -26,8 +26,12 @@ def _fingerprint(request) -> str:
 
 
 def _replay(record: IdempotencyKey) -> Response:
-    response = Response(status=record.status, body=record.body.encode(),
-                        content_type="application/json", charset="utf-8")
+    response = Response(
+        status=record.status,
+        body=record.body.encode(),
+        content_type="application/json",
+        charset="utf-8",
+    )
     if record.location:
         response.location = record.location
     if record.etag:
@@ -53,8 +57,7 @@ def begin(request) -> Response | None:
             IdempotencyKey.user_id == user_id, IdempotencyKey.created_at < utcnow() - LIFETIME
         )
     )
-    record = IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint,
-                            created_at=utcnow())
+    record = IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, created_at=utcnow())
     try:
         with dbsession.begin_nested():
             dbsession.add(record)

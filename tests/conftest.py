@@ -31,6 +31,7 @@ TEST_SETTINGS = {
     "desk.password_hash.time_cost": "1",
     "desk.password_hash.memory_cost": "1024",
     "desk.login.max_failures": "5",
+    "desk.login.max_failures_per_address": "20",
     "retry.attempts": "3",
 }
 

@@ -15,6 +15,7 @@ from .enums import Priority, Role, TicketStatus
 from .history import TicketEvent
 from .idempotency import IdempotencyKey
 from .meta import Base, utcnow
+from .throttle import LoginFailure
 from .ticket import Ticket
 from .token import RefreshToken
 from .user import User, username_key
@@ -23,6 +24,7 @@ __all__ = [
     "Base",
     "Comment",
     "IdempotencyKey",
+    "LoginFailure",
     "Priority",
     "RefreshToken",
     "Role",

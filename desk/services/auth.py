@@ -6,6 +6,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from .. import accounts, schemas
 from ..api import Service, responses
 from ..errors import desk_error
+from ..exceptions import AuthenticationFailed
 from ..permissions import Permission
 from ..representations import user_json
 
@@ -63,14 +64,25 @@ def register_user(request):
     schema=schemas.request_schema(schemas.LoginBody),
     permission=NO_PERMISSION_REQUIRED,
     tags=TAGS,
-    response_schemas=responses({200: schemas.TokenPairOut()}, 401),
+    response_schemas=responses({200: schemas.TokenPairOut()}, 401, 429),
 )
 def login_user(request):
-    """Exchange a username (any letter case) and password for an access and a refresh token."""
+    """Exchange a username (any letter case) and password for an access and a refresh token.
+
+    Repeated failures for one username or one address are throttled (429, Retry-After).
+    """
     body = request.validated["body"]
-    user = accounts.authenticate(
-        request.dbsession, request.registry["passwords"], body["username"], body["password"]
-    )
+    throttle, address = request.registry["login_throttle"], request.client_addr or "unknown"
+    throttle.check(request.dbsession, body["username"], address)
+    try:
+        user = accounts.authenticate(
+            request.dbsession, request.registry["passwords"], body["username"], body["password"]
+        )
+    except AuthenticationFailed as exc:
+        throttle.failed(request.dbsession, body["username"], address)
+        # Returned, not raised: the failure must be committed to count.
+        return desk_error(exc, request)
+    throttle.succeeded(request.dbsession, body["username"])
     return token_pair(
         request, user, accounts.issue_refresh_token(request.dbsession, user, refresh_ttl(request))
     )

@@ -194,3 +194,44 @@ class TestProfile:
 
     def test_profile_needs_a_token(self, testapp):
         testapp.get(PROFILE, status=401)
+
+
+class TestLoginThrottling:
+    def fail(self, testapp, username, times, address="10.0.0.1"):
+        for _ in range(times):
+            testapp.post_json(LOGIN, {"username": username, "password": "wrong-password"},
+                              extra_environ={"REMOTE_ADDR": address}, status=401)
+
+    def test_too_many_failures_for_a_username_are_429_even_with_the_right_password(
+        self, testapp, requester
+    ):
+        self.fail(testapp, requester.username, 5)
+        response = testapp.post_json(
+            LOGIN, {"username": requester.username.upper(), "password": PASSWORD}, status=429
+        )
+        assert 0 < int(response.headers["Retry-After"]) <= 900
+        assert response.headers["RateLimit-Policy"] == '"login";q=5;w=900'
+        assert response.headers["RateLimit"].startswith('"login";r=0;t=')
+        assert response.json["status"] == 429
+
+    def test_unknown_usernames_are_throttled_alike(self, testapp):
+        self.fail(testapp, "ghost", 5)
+        login(testapp, "ghost", status=429)
+
+    def test_a_success_resets_the_count(self, testapp, requester):
+        self.fail(testapp, requester.username, 4)
+        login(testapp, requester.username)
+        self.fail(testapp, requester.username, 4)
+        login(testapp, requester.username)
+
+    def test_malformed_attempts_do_not_count(self, testapp, requester):
+        for _ in range(6):
+            testapp.post_json(LOGIN, {"username": requester.username}, status=400)
+        login(testapp, requester.username)
+
+    def test_one_address_is_throttled_across_usernames(self, testapp, requester):
+        for index in range(20):
+            self.fail(testapp, f"user{index}", 1, address="10.9.9.9")
+        testapp.post_json(LOGIN, {"username": requester.username, "password": PASSWORD},
+                          extra_environ={"REMOTE_ADDR": "10.9.9.9"}, status=429)
+        login(testapp, requester.username)
