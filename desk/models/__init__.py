@@ -80,6 +80,9 @@ def includeme(config) -> None:
     """Give every request a ``request.dbsession`` bound to its ``request.tm``."""
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # pyramid_tm would look up the user above the exception views: a database outage there
+    # would escape the 503 handler.
+    settings["tm.annotate_user"] = False
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 
