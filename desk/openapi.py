@@ -99,6 +99,13 @@ class DeskSwagger(CorniceSwagger):
     def default_op_ids(service, method: str) -> str:
         return f"{service.name}_{method.lower()}"
 
+    def _extract_path_from_service(self, service):
+        path, path_obj = super()._extract_path_from_service(service)
+        for parameter in path_obj.get("parameters", []):
+            if parameter["name"] == "id":  # every {id} is a row id
+                parameter.update(type="integer", minimum=1)
+        return path, path_obj
+
 
 def generate_spec(registry, version: str) -> dict:
     """The spec of the services registered in ``registry`` (not Cornice's global list)."""

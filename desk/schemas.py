@@ -444,8 +444,8 @@ class TicketOut(colander.MappingSchema):
     description = out(colander.String())
     status = out(colander.String(), validator=colander.OneOf(list(TicketStatus)))
     priority = out(colander.String(), validator=colander.OneOf(PRIORITY_NAMES))
-    requester = UserRef()
-    executor = UserRef(missing=None, description="null until assigned")
+    requester = UserRef(title="UserRef")
+    executor = UserRef(title="UserRef", missing=None, description="null until assigned")
     created_at = out(colander.DateTime())
     updated_at = out(colander.DateTime())
     assigned_at = out(colander.DateTime(), missing=None)
@@ -457,7 +457,7 @@ class TicketOut(colander.MappingSchema):
 
 class CommentOut(colander.MappingSchema):
     id = out(colander.Int())
-    author = UserRef()
+    author = UserRef(title="UserRef")
     body = out(colander.String())
     internal = out(colander.Boolean())
     created_at = out(colander.DateTime())
@@ -466,7 +466,7 @@ class CommentOut(colander.MappingSchema):
 class EventOut(colander.MappingSchema):
     id = out(colander.Int())
     ticket_id = out(colander.Int())
-    actor = UserRef(missing=None)
+    actor = UserRef(title="UserRef", missing=None, description="null for system events")
     kind = out(colander.String())
     from_status = out(colander.String(), missing=None)
     to_status = out(colander.String(), missing=None)

@@ -101,8 +101,10 @@ def includeme(config) -> None:
     )
     config.set_security_policy(policy)
     config.registry["security_policy"] = policy
-    config.add_request_method(
-        lambda request: policy.identity(request).user if policy.identity(request) else None,
-        "user",
-        reify=True,
-    )
+    config.add_request_method(current_user, "user", reify=True)
+
+
+def current_user(request) -> User | None:
+    """``request.user``: the authenticated caller's row, or None."""
+    identity = request.identity
+    return identity.user if identity else None
