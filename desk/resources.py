@@ -76,7 +76,7 @@ class TicketContainer(Container):
     __acl__ = (
         (Allow, REQUESTER, (Permission.TICKET_CREATE, Permission.TICKET_LIST_OWN)),
         (Allow, EXECUTOR, (Permission.TICKET_LIST_ASSIGNED, Permission.TICKET_INTERNAL_NOTES)),
-        (Allow, OPERATOR, OPERATOR_TICKET_PERMISSIONS),
+        (Allow, OPERATOR, (*OPERATOR_TICKET_PERMISSIONS, Permission.EVENT_LIST)),
     )
 
     def __getitem__(self, segment: str) -> "TicketResource":
