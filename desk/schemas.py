@@ -154,6 +154,7 @@ class QueryChoices(colander.SchemaType):
 
     def __init__(self, names):
         self.names = [str(name) for name in names]
+        self.by_folded_name = {name.casefold(): name for name in self.names}
 
     def deserialize(self, node, cstruct):
         if cstruct is colander.null:
@@ -163,11 +164,11 @@ class QueryChoices(colander.SchemaType):
         for item in raw:
             if not isinstance(item, str) or CONTROL_CHARACTERS.search(item):
                 raise colander.Invalid(node, "Must not contain control characters.")
-            values.extend(part.strip().upper() for part in item.split(",") if part.strip())
-        unknown = [value for value in values if value not in self.names]
-        if unknown or not values:
+            values.extend(part.strip() for part in item.split(",") if part.strip())
+        known = [self.by_folded_name.get(value.casefold()) for value in values]
+        if None in known or not known:
             raise colander.Invalid(node, f"Each value must be one of: {', '.join(self.names)}.")
-        return list(dict.fromkeys(values))
+        return list(dict.fromkeys(known))
 
 
 class QueryBool(colander.SchemaType):

@@ -1,6 +1,7 @@
 """Tweens around every request: body size limit, trailing slashes, security headers."""
 
 from pyramid.interfaces import IRoutesMapper
+from pyramid.request import Request
 from pyramid.settings import asbool
 
 from .errors import problem
@@ -41,6 +42,16 @@ def body_limit_tween_factory(handler, registry):
     return body_limit_tween
 
 
+def retry_attempts(request) -> int | None:
+    """pyramid_retry's activate hook: no retries (so no copy of the body) for a body that is
+    over the limit or of unknown length; the body limit tween then answers 413 unread."""
+    limit = int(request.registry.settings["desk.max_body_bytes"])
+    length = request.content_length
+    if request.method in ("POST", "PUT", "PATCH") and (length is None or length > limit):
+        return 1
+    return None
+
+
 def trailing_slash_tween_factory(handler, registry):
     """Serve ``/api/tickets`` exactly like ``/api/tickets/``: no redirect, POST included."""
 
@@ -75,6 +86,12 @@ def security_headers_tween_factory(handler, registry):
 
 
 def includeme(config) -> None:
+    # Bodies within the limit stay in memory: WebOb would otherwise spool anything over
+    # 10 KB to a temporary file when pyramid_retry makes the body re-readable.
+    limit = int(config.get_settings()["desk.max_body_bytes"])
+    config.set_request_factory(
+        type("DeskRequest", (Request,), {"request_body_tempfile_limit": limit})
+    )
     # Listed outermost first: headers wrap everything, the size check precedes routing.
     config.add_tween("desk.tweens.security_headers_tween_factory")
     config.add_tween("desk.tweens.body_limit_tween_factory")

@@ -42,10 +42,14 @@ __all__ = [
 configure_mappers()
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def _prepare_sqlite(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # SQLite's own lower() (behind ILIKE) folds ASCII only; Python's folds every script,
+    # as PostgreSQL's does, so searches find "Ёжик" by "ёжик" on both.
+    dbapi_connection.create_function("lower", 1, lambda text: text.lower() if text else text,
+                                     deterministic=True)
 
 
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
@@ -61,7 +65,7 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
         options["pool_pre_ping"] = True
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _prepare_sqlite)
     return engine
 
 
@@ -84,6 +88,7 @@ def includeme(config) -> None:
     # would escape the 503 handler.
     settings["tm.annotate_user"] = False
     config.include("pyramid_tm")
+    settings.setdefault("retry.activate_hook", "desk.tweens.retry_attempts")
     config.include("pyramid_retry")
 
     engine = get_engine(settings)
