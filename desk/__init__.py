@@ -36,4 +36,5 @@ def main(global_config: dict, **settings) -> object:
         config.include(".tweens")
         config.include(".services")
         config.include(".services.docs")
+        config.include(".admin")
     return config.make_wsgi_app()

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     USER_LIST = "user:list"
     USER_ADMIN = "user:admin"
 
+    # The admin web UI at /admin/: its dashboard and ticket pages (superusers).
+    ADMIN = "admin:access"
+
 
 SUPERUSERS = "group:superusers"
 

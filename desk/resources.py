@@ -47,7 +47,7 @@ class Root:
     __name__ = ""
     __parent__ = None
     __acl__ = (
-        (Allow, SUPERUSERS, (*OPERATOR_PERMISSIONS, Permission.USER_ADMIN)),
+        (Allow, SUPERUSERS, (*OPERATOR_PERMISSIONS, Permission.USER_ADMIN, Permission.ADMIN)),
         (Allow, Authenticated, Permission.PROFILE),
     )
 

@@ -2,6 +2,10 @@
 
 Tokens are made and checked with pyramid_jwt's helpers; the caller's principals come from
 the database on every request, so a role change or a deactivation counts at once.
+
+A server-rendered UI (the admin) may ask for its paths to authenticate with a session cookie
+instead: there, and only there, the session names the user; the API never reads a cookie,
+so it cannot be driven by a cross-site request.
 """
 
 import logging
@@ -18,6 +22,10 @@ from .permissions import SUPERUSERS, role_principal, user_principal
 log = logging.getLogger(__name__)
 
 ACCESS_TOKEN_TYPE = "access"
+
+#: Session keys: who logged in, and their token epoch then (a password change ends it).
+SESSION_USER_ID = "desk.user_id"
+SESSION_EPOCH = "desk.token_epoch"
 
 
 @dataclass
@@ -48,6 +56,30 @@ class DeskSecurityPolicy:
         )
         self.acl = ACLHelper()
         self.identity_cache = RequestLocalCache(self.load_identity)
+        #: Path prefixes whose identity comes from the session cookie, never a bearer token.
+        self.session_prefixes: tuple[str, ...] = ()
+
+    def use_sessions_under(self, prefix: str) -> None:
+        """Let requests under ``prefix`` authenticate with the session cookie, and only so."""
+        self.session_prefixes = (*self.session_prefixes, prefix)
+
+    def uses_session(self, request) -> bool:
+        return bool(self.session_prefixes) and request.path_info.startswith(self.session_prefixes)
+
+    @staticmethod
+    def may_hold_session(user: User) -> bool:
+        """Sessions exist for the admin alone: only an active superuser may hold one."""
+        return user.is_active and user.is_superuser
+
+    def session_identity(self, request) -> Identity | None:
+        """The session's user, re-read now: still an active superuser, same password."""
+        user_id = request.session.get(SESSION_USER_ID)
+        if not isinstance(user_id, int):
+            return None
+        user = request.dbsession.get(User, user_id)
+        if user is None or request.session.get(SESSION_EPOCH) != user.token_epoch:
+            return None
+        return Identity.of(user) if self.may_hold_session(user) else None
 
     def create_access_token(self, user: User) -> str:
         # PyJWT refuses a non-string ``sub``; the epoch ties the token to the password.
@@ -62,6 +94,8 @@ class DeskSecurityPolicy:
         return token.strip()
 
     def load_identity(self, request) -> Identity | None:
+        if self.uses_session(request):
+            return self.session_identity(request)
         token = self.bearer_token(request)
         if token is None:
             return None
@@ -88,9 +122,18 @@ class DeskSecurityPolicy:
         return self.acl.permits(context, principals, permission)
 
     def remember(self, request, userid, **kw) -> list:
+        """On session paths, log ``userid`` in; the session sets its own cookie."""
+        if self.uses_session(request):
+            user = request.dbsession.get(User, userid)
+            # A fresh session and CSRF token at every login: nothing carried over from before.
+            request.session.invalidate()
+            request.session.update({SESSION_USER_ID: user.id, SESSION_EPOCH: user.token_epoch})
+            request.session.new_csrf_token()
         return []  # Bearer tokens travel in response bodies, not headers.
 
     def forget(self, request, **kw) -> list:
+        if self.uses_session(request):
+            request.session.invalidate()
         return []
 
 

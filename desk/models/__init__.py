@@ -48,8 +48,9 @@ def _prepare_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
     # SQLite's own lower() (behind ILIKE) folds ASCII only; Python's folds every script,
     # as PostgreSQL's does, so searches find "Ёжик" by "ёжик" on both.
-    dbapi_connection.create_function("lower", 1, lambda text: text.lower() if text else text,
-                                     deterministic=True)
+    dbapi_connection.create_function(
+        "lower", 1, lambda text: text.lower() if text else text, deterministic=True
+    )
 
 
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:

@@ -1,0 +1,71 @@
+"""``/admin/``: ticket counts per status, users per role, and the newest tickets."""
+
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from ..models import Role, Ticket, TicketStatus, User
+from ..permissions import Permission
+from .i18n import translator
+from .models import TICKETS, USERS
+from .rendering import page
+from .routes import HOME, list_path
+from .views import row_view
+
+NEWEST = 10
+
+
+def ticket_counts(request: Request) -> list[dict]:
+    """Every status with its count (zero included) and a link to its list."""
+    counts = dict(
+        request.dbsession.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+    )
+    return [
+        {
+            "code": status.value,
+            "count": counts.get(status.value, 0),
+            "path": list_path(request, TICKETS, status=status.value),
+        }
+        for status in TicketStatus
+    ]
+
+
+def user_counts(request: Request) -> list[dict]:
+    """Active users per role, with a link to the list of them."""
+    counts = dict(
+        request.dbsession.execute(
+            select(User.role, func.count()).where(User.is_active.is_(True)).group_by(User.role)
+        ).all()
+    )
+    return [
+        {
+            "code": role.value,
+            "count": counts.get(role.value, 0),
+            "path": list_path(request, USERS, role=role.value, is_active="true"),
+        }
+        for role in Role
+    ]
+
+
+@view_config(route_name=HOME, request_method="GET", permission=Permission.ADMIN)
+def dashboard(request: Request) -> Response:
+    _ = translator(request)
+    tickets = ticket_counts(request)
+    newest = request.dbsession.scalars(
+        select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(NEWEST)
+    ).all()
+    return page(
+        request,
+        "dashboard.jinja2",
+        {
+            "title": _("Dashboard"),
+            "tickets": tickets,
+            "total": sum(item["count"] for item in tickets),
+            "users": user_counts(request),
+            "tickets_admin": TICKETS,
+            "newest": [row_view(request, TICKETS, row) for row in newest],
+            "tickets_path": list_path(request, TICKETS),
+            "users_path": list_path(request, USERS),
+        },
+    )

@@ -1,0 +1,293 @@
+"""English and Russian labels for the admin, chosen by the browser's Accept-Language.
+
+Messages are their English text; a locale's catalog maps them to its own. A message
+missing from a catalog shows in English, so a new label never breaks a page. A few
+messages that the domain composes (``Cannot cancel a ticket whose status is DONE.``) are
+matched by pattern, their parts translated one by one.
+"""
+
+import re
+from string import Template
+
+from pyramid.request import Request
+
+LOCALES = ("en", "ru")
+DEFAULT_LOCALE = "en"
+
+#: English display names of the domain's codes; everything else is already English.
+EN = {
+    "NEW": "New",
+    "ASSIGNED": "Assigned",
+    "IN_PROGRESS": "In progress",
+    "DONE": "Done",
+    "CANCELLED": "Cancelled",
+    "LOW": "Low",
+    "NORMAL": "Normal",
+    "HIGH": "High",
+    "URGENT": "Urgent",
+    "REQUESTER": "Requester",
+    "OPERATOR": "Operator",
+    "EXECUTOR": "Executor",
+    "created": "Created",
+    "edited": "Edited",
+    "assigned": "Assigned",
+    "status_changed": "Status changed",
+    "cancelled": "Cancelled",
+    "commented": "Commented",
+    "action:assign": "assign",
+    "action:cancel": "cancel",
+    "action:prioritize": "change the priority of",
+    "action:edit": "edit",
+    "action:start": "start",
+    "action:execute": "execute",
+}
+
+RU = {
+    # domain codes
+    "NEW": "Новая",
+    "ASSIGNED": "Назначена",
+    "IN_PROGRESS": "В работе",
+    "DONE": "Выполнена",
+    "CANCELLED": "Отменена",
+    "LOW": "Низкий",
+    "NORMAL": "Обычный",
+    "HIGH": "Высокий",
+    "URGENT": "Срочный",
+    "REQUESTER": "Заявитель",
+    "OPERATOR": "Оператор",
+    "EXECUTOR": "Исполнитель",
+    # frame and navigation
+    "Desk admin": "Desk: администрирование",
+    "Skip to content": "Перейти к содержимому",
+    "Main navigation": "Главное меню",
+    "Dashboard": "Сводка",
+    "Users": "Пользователи",
+    "User": "Пользователь",
+    "Tickets": "Заявки",
+    "Ticket": "Заявка",
+    "Log out": "Выйти",
+    "Logged in as {username}": "Вы вошли как {username}",
+    "Messages": "Сообщения",
+    # login
+    "Log in": "Войти",
+    "Log in to the admin": "Вход в администрирование",
+    "Username": "Имя пользователя",
+    "Password": "Пароль",
+    "Only superusers may use the admin.": "Администрирование доступно только суперпользователям.",
+    "Please enter a correct username and password.": (
+        "Введите правильные имя пользователя и пароль."
+    ),
+    "Too many failed logins; try again in {seconds} seconds.": (
+        "Слишком много неудачных попыток входа; повторите через {seconds} с."
+    ),
+    "You have been logged out.": "Вы вышли из системы.",
+    # dashboard
+    "Tickets by status": "Заявки по статусам",
+    "Newest tickets": "Новые заявки",
+    "Users by role": "Пользователи по ролям",
+    "All tickets": "Все заявки",
+    "All users": "Все пользователи",
+    "Total": "Всего",
+    "Active": "Активные",
+    "No tickets yet.": "Заявок пока нет.",
+    # lists
+    "Search": "Поиск",
+    "Filter": "Отфильтровать",
+    "Reset": "Сбросить",
+    "All": "Все",
+    "Yes": "Да",
+    "No": "Нет",
+    "Filters": "Фильтры",
+    "Sort by {column}": "Сортировать по: {column}",
+    "Actions": "Действия",
+    "Nothing found.": "Ничего не найдено.",
+    "{count} found": "Найдено: {count}",
+    "Page {page} of {pages}": "Страница {page} из {pages}",
+    "Pages": "Страницы",
+    "Previous": "Назад",
+    "Next": "Вперёд",
+    "Add {model}": "Добавить: {model}",
+    "Open": "Открыть",
+    # detail and forms
+    "Edit": "Изменить",
+    "Save": "Сохранить",
+    "Back": "Назад",
+    "Back to the list": "К списку",
+    "Details": "Подробности",
+    "Please correct the errors below.": "Исправьте ошибки ниже.",
+    "Saved.": "Сохранено.",
+    "Required": "Обязательное поле",
+    "Required.": "Обязательное поле.",
+    "(optional)": "(необязательно)",
+    "Not set": "Не задано",
+    "Shorter than minimum length ${min}": "Короче минимальной длины (${min})",
+    "Longer than maximum length ${max}": "Длиннее максимальной длины (${max})",
+    '"${val}" is not a number': "«${val}» не число",
+    "Invalid email address": "Неверный адрес электронной почты",
+    "Must be one of: {names}.": "Допустимые значения: {names}.",
+    # users
+    "ID": "ID",
+    "Email": "Эл. почта",
+    "First name": "Имя",
+    "Last name": "Фамилия",
+    "Role": "Роль",
+    "Is active": "Активен",
+    "Superuser": "Суперпользователь",
+    "Date joined": "Дата регистрации",
+    "Set password": "Задать пароль",
+    "New password": "Новый пароль",
+    "New password (again)": "Новый пароль (ещё раз)",
+    "The two passwords differ.": "Пароли не совпадают.",
+    "Password set; the user's sessions have ended.": (
+        "Пароль задан; все сеансы пользователя завершены."
+    ),
+    "Setting a password ends every session of this user (tokens and admin).": (
+        "Новый пароль завершает все сеансы пользователя (токены и администрирование)."
+    ),
+    "User saved.": "Пользователь сохранён.",
+    "An inactive user can neither log in nor use a token issued before.": (
+        "Неактивный пользователь не может войти и не может пользоваться выданными токенами."
+    ),
+    "Letters, digits and @ . + - _ only.": "Только буквы, цифры и @ . + - _",
+    "1 to 150 characters: letters, digits and @ . + - _ only.": (
+        "От 1 до 150 символов: буквы, цифры и @ . + - _"
+    ),
+    "A user with that username already exists.": "Пользователь с таким именем уже существует.",
+    "Must be at least 8 characters.": "Не короче 8 символов.",
+    "Must be at most 1024 characters.": "Не длиннее 1024 символов.",
+    "Must not be entirely numeric.": "Не может состоять только из цифр.",
+    "Must not be the same as the username.": "Не может совпадать с именем пользователя.",
+    # tickets
+    "Title": "Тема",
+    "Description": "Описание",
+    "Status": "Статус",
+    "Priority": "Приоритет",
+    "Requester": "Заявитель",
+    "Executor": "Исполнитель",
+    "Created": "Создана",
+    "Updated": "Изменена",
+    "Assigned at": "Время назначения",
+    "Completed at": "Время завершения",
+    "Newest first": "Сначала новые",
+    "Comments": "Комментарии",
+    "History": "История",
+    "No comments.": "Комментариев нет.",
+    "Internal note": "Внутренняя заметка",
+    "Reassign": "Переназначить",
+    "Assign": "Назначить",
+    "Cancel ticket": "Отменить заявку",
+    "Change priority": "Изменить приоритет",
+    "Reason": "Причина",
+    "Ticket reassigned.": "Заявка переназначена.",
+    "Ticket cancelled.": "Заявка отменена.",
+    "Priority changed.": "Приоритет изменён.",
+    "The priority is already {priority}: nothing changed.": (
+        "Приоритет уже {priority}: ничего не изменилось."
+    ),
+    "Choose an active executor; the ticket becomes Assigned.": (
+        "Выберите активного исполнителя; заявка перейдёт в статус «Назначена»."
+    ),
+    "Cancelling is final; the executor keeps seeing the ticket.": (
+        "Отмена окончательна; исполнитель по-прежнему видит заявку."
+    ),
+    "Open tickets only (New, Assigned, In progress).": (
+        "Только открытые заявки (новые, назначенные, в работе)."
+    ),
+    "Must be the id of an active executor.": "Нужен активный исполнитель.",
+    "Must be an integer.": "Нужно целое число.",
+    "Cannot {action} a ticket whose status is {status}.": (
+        "Действие «{action}» недоступно для заявки в статусе «{status}»."
+    ),
+    "action:assign": "назначение",
+    "action:cancel": "отмена",
+    "action:prioritize": "смена приоритета",
+    "action:edit": "изменение",
+    "action:start": "начало работы",
+    "action:execute": "выполнение",
+    "none": "нет",
+    # history
+    "When": "Когда",
+    "Who": "Кто",
+    "What": "Что",
+    "created": "Создана",
+    "edited": "Изменена",
+    "assigned": "Назначена",
+    "status_changed": "Смена статуса",
+    "cancelled": "Отменена",
+    "commented": "Комментарий",
+    "reason: {reason}": "причина: {reason}",
+    "comment #{id}": "комментарий №{id}",
+    "internal": "внутренний",
+    # errors
+    "Not found": "Не найдено",
+    "There is no such page or record.": "Такой страницы или записи нет.",
+    "Permission denied": "Доступ запрещён",
+    "You do not have permission to perform this action.": "У вас нет прав на это действие.",
+    "The form has expired": "Форма устарела",
+    "The form was sent without a valid security token, or from another site. "
+    "Go back, reload the page and try again.": (
+        "Форма отправлена без действительного защитного токена или с другого сайта. "
+        "Вернитесь, обновите страницу и повторите."
+    ),
+    "Service unavailable": "Сервис недоступен",
+    "The database is unavailable; try again shortly.": "База данных недоступна; повторите позже.",
+    "Server error": "Ошибка сервера",
+    "The server failed to answer this request; it has been logged.": (
+        "Сервер не смог ответить на запрос; ошибка записана в журнал."
+    ),
+    "Request refused": "Запрос отклонён",
+    "To the dashboard": "К сводке",
+}
+
+CATALOGS = {"en": EN, "ru": RU}
+
+#: Domain messages with variable parts: each named part is translated too, its key
+#: prefixed as given (``cancel`` is looked up as ``action:cancel``).
+PATTERNS = (
+    (
+        re.compile(r"^Cannot (?P<action>\w+) a ticket whose status is (?P<status>\w+)\.$"),
+        "Cannot {action} a ticket whose status is {status}.",
+        {"action": "action:"},
+    ),
+)
+
+
+def negotiate(request: Request) -> str:
+    """The best of LOCALES for the request's Accept-Language; English by default."""
+    return request.accept_language.lookup(language_tags=list(LOCALES), default=DEFAULT_LOCALE)
+
+
+class Translator:
+    """``_("message", name=value)`` in one locale: the translation, formatted."""
+
+    def __init__(self, locale: str):
+        self.locale = locale if locale in CATALOGS else DEFAULT_LOCALE
+        self.catalog = CATALOGS[self.locale]
+
+    def __call__(self, message: str, **params) -> str:
+        text = self.catalog.get(message)
+        if text is None:
+            text = self._pattern(message) or message
+        return text.format(**params) if params else text
+
+    def _pattern(self, message: str) -> str | None:
+        for pattern, template, prefixes in PATTERNS:
+            match = pattern.match(message)
+            if match:
+                parts = {
+                    name: self(prefixes.get(name, "") + value)
+                    for name, value in match.groupdict().items()
+                }
+                return self(template, **parts)
+        return None
+
+    def colander(self, message) -> str:
+        """A colander message (a TranslationString with ``${name}`` slots), translated."""
+        mapping = getattr(message, "mapping", None) or {}
+        text = self.catalog.get(str(message), str(message))
+        return Template(text).safe_substitute(mapping)
+
+
+def translator(request: Request) -> Translator:
+    """The translator for the request's language."""
+    return Translator(negotiate(request))

@@ -1,0 +1,149 @@
+"""The declarative model admin: one ``ModelAdmin`` per model, read by the generic views.
+
+A declaration says what the pages show and which domain functions change the rows; the
+views in ``desk.admin.views`` render the list, detail, edit, create and action pages from
+it, so a new model is a declaration, not a new set of pages (see ``desk.admin.models``).
+
+Labels are English message ids, marked with ``N_`` and translated when a page is rendered.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import colander
+from pyramid.request import Request
+
+from ..permissions import Permission
+
+#: ``(value, label)`` pairs for a select, computed per request (labels already translated).
+Choices = Callable[[Request], list[tuple[str, str]]]
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark ``message`` for translation; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Column:
+    """A value shown in the list or on the detail page.
+
+    ``display(request, row)`` gives the text (default: the attribute ``name``, formatted);
+    ``sort`` names the ordering that clicking the header applies; ``link`` makes the cell a
+    link to the row's detail page.
+    """
+
+    name: str
+    label: str
+    display: Callable[[Request, Any], Any] | None = None
+    sort: str | None = None
+    link: bool = False
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A select above the list: rows whose ``column`` equals the chosen value.
+
+    ``convert`` turns the query-string value into the column's; a value not among
+    ``choices`` is ignored, so a hand-edited URL shows the whole list rather than an error.
+    """
+
+    name: str
+    label: str
+    column: Any
+    choices: Choices
+    convert: Callable[[str], Any] = str
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of the detail page: ``template`` rendered with ``load(request, row)``."""
+
+    title: str
+    template: str
+    load: Callable[[Request, Any], dict]
+
+
+@dataclass(frozen=True)
+class RowAction:
+    """An operation on one row, with its own small form.
+
+    ``run(request, row, values)`` does it through the domain's functions (which enforce
+    the same rules as the API) and may return a message to show instead of ``done``;
+    ``available(request, row)`` hides the button when the rules would refuse it anyway.
+    """
+
+    name: str
+    label: str
+    schema: type[colander.Schema]
+    run: Callable[[Request, Any, dict], str | None]
+    done: str
+    available: Callable[[Request, Any], bool] = lambda request, row: True
+    initial: Callable[[Any], dict] = lambda row: {}
+    intro: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelAdmin:
+    """Everything the admin knows about one model.
+
+    ``name`` is the URL segment (``/admin/<name>/``); ``permission`` guards every page of
+    the model (the root ACL grants it). ``orderings`` maps ordering names to sort keys
+    (the last one unique); ``-name`` sorts descending. ``get(request, id)`` loads one row
+    (default: by primary key). ``save``/``create`` apply an edit or create form's values;
+    without them the model has no edit or create page.
+    """
+
+    name: str
+    model: type
+    label: str
+    label_singular: str
+    permission: Permission
+    columns: Sequence[Column]
+    title: Callable[[Any], str] = str
+    filters: Sequence[Filter] = ()
+    search_fields: Sequence[Any] = ()
+    orderings: dict[str, tuple] = field(default_factory=dict)
+    default_ordering: str | None = None
+    readonly_fields: Sequence[Column] = ()
+    edit_schema: type[colander.Schema] | None = None
+    save: Callable[[Request, Any, dict], None] | None = None
+    create_schema: type[colander.Schema] | None = None
+    create: Callable[[Request, dict], Any] | None = None
+    actions: Sequence[RowAction] = ()
+    panels: Sequence[Panel] = ()
+    get: Callable[[Request, int], Any] | None = None
+    page_size: int = 25
+
+    def action(self, name: str) -> RowAction:
+        return next(action for action in self.actions if action.name == name)
+
+    def load(self, request: Request, row_id: int) -> Any:
+        """The row with ``row_id``, or None."""
+        if self.get is not None:
+            return self.get(request, row_id)
+        return request.dbsession.get(self.model, row_id)
+
+
+class AdminRegistry:
+    """The registered model admins, in the order the navigation shows them."""
+
+    def __init__(self):
+        self._admins: dict[str, ModelAdmin] = {}
+
+    def register(self, admin: ModelAdmin) -> ModelAdmin:
+        if admin.name in self._admins:
+            raise ValueError(f"A model admin named {admin.name!r} is already registered.")
+        self._admins[admin.name] = admin
+        return admin
+
+    def __iter__(self):
+        return iter(self._admins.values())
+
+    def __getitem__(self, name: str) -> ModelAdmin:
+        return self._admins[name]
+
+
+#: The admin's models; ``desk.admin.models`` registers them.
+REGISTRY = AdminRegistry()

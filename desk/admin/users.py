@@ -1,0 +1,177 @@
+"""The users' admin: find people, change their role or status, set a password, add someone.
+
+Every change goes through ``desk.accounts``, as ``PATCH /api/users/{id}/`` does: a
+deactivation or a new password ends the user's sessions (tokens and admin alike).
+"""
+
+import colander
+from pyramid.request import Request
+from pyramid.security import remember
+
+from .. import accounts
+from ..exceptions import InvalidInput
+from ..models import Role, User
+from ..passwords import password_problem
+from ..permissions import Permission
+from ..queries import USER_SORT_KEYS
+from ..schemas import Choice, name_node, text, validate_username
+from .i18n import translator
+from .registry import N_, Column, Filter, ModelAdmin, RowAction
+
+
+def role_choices(request: Request) -> list[tuple[str, str]]:
+    _ = translator(request)
+    return [(role.value, _(role.value)) for role in Role]
+
+
+def yes_no(request: Request) -> list[tuple[str, str]]:
+    _ = translator(request)
+    return [("true", _("Yes")), ("false", _("No"))]
+
+
+def is_true(value: str) -> bool:
+    return value == "true"
+
+
+def role_label(request: Request, user: User) -> str:
+    return translator(request)(user.role)
+
+
+def email_node(**kw) -> colander.SchemaNode:
+    # Left blank, a form sends "": no address, as the API's optional email.
+    return text(
+        strip=True,
+        validator=colander.All(colander.Length(max=254), colander.Email()),
+        missing="",
+        widget="email",
+        autocomplete="off",
+        **kw,
+    )
+
+
+def role_node(**kw) -> colander.SchemaNode:
+    return colander.SchemaNode(Choice(Role), title=N_("Role"), choices=role_choices, **kw)
+
+
+def checkbox(title: str, **kw) -> colander.SchemaNode:
+    return colander.SchemaNode(colander.Boolean(), title=title, missing=False, **kw)
+
+
+class UserEditForm(colander.MappingSchema):
+    role = role_node()
+    is_active = checkbox(
+        N_("Is active"),
+        help=N_("An inactive user can neither log in nor use a token issued before."),
+    )
+    is_superuser = checkbox(N_("Superuser"))
+    first_name = name_node(title=N_("First name"), missing="")
+    last_name = name_node(title=N_("Last name"), missing="")
+    email = email_node(title=N_("Email"))
+
+
+def password_node(title: str, autocomplete: str = "new-password") -> colander.SchemaNode:
+    return text(title=title, widget="password", autocomplete=autocomplete)
+
+
+class UserCreateForm(colander.MappingSchema):
+    username = text(
+        title=N_("Username"),
+        validator=validate_username,
+        help=N_("Letters, digits and @ . + - _ only."),
+        autocomplete="off",
+    )
+    password = password_node(N_("Password"))
+    first_name = name_node(title=N_("First name"), missing="")
+    last_name = name_node(title=N_("Last name"), missing="")
+    email = email_node(title=N_("Email"))
+    role = role_node(default=Role.REQUESTER.value)
+    is_active = checkbox(N_("Is active"), default=True)
+    is_superuser = checkbox(N_("Superuser"))
+
+    def validator(self, node, value):
+        problem = password_problem(value["password"], value["username"])
+        if problem:
+            error = colander.Invalid(node)
+            error["password"] = problem
+            raise error
+
+
+class PasswordForm(colander.MappingSchema):
+    password = password_node(N_("New password"))
+    password_again = password_node(N_("New password (again)"))
+
+    def validator(self, node, value):
+        if value["password"] != value["password_again"]:
+            error = colander.Invalid(node)
+            error["password_again"] = N_("The two passwords differ.")
+            raise error
+
+
+def save_user(request: Request, user: User, values: dict) -> str:
+    """As ``PATCH /api/users/{id}/``: deactivating someone ends their sessions."""
+    accounts.administer(request.dbsession, user, values)
+    return translator(request)("User saved.")
+
+
+def create_user(request: Request, values: dict) -> User:
+    """A new account; a username taken in any letter case is refused (409)."""
+    user = accounts.create_user(request.dbsession, request.registry["passwords"], **values)
+    request.dbsession.flush()
+    return user
+
+
+def set_password(request: Request, user: User, values: dict) -> None:
+    """A new password chosen by a superuser: every session of the user ends."""
+    problem = password_problem(values["password"], user.username)
+    if problem:
+        raise InvalidInput("password", problem)
+    user.password_hash = request.registry["passwords"].hash(values["password"])
+    accounts.revoke_all_sessions(request.dbsession, user)
+    if user.id == request.authenticated_userid:
+        # Their own password: their other sessions end, this one carries on.
+        remember(request, user.id)
+
+
+USERS = ModelAdmin(
+    name="users",
+    model=User,
+    label=N_("Users"),
+    label_singular=N_("User"),
+    permission=Permission.USER_ADMIN,
+    title=lambda user: user.username,
+    columns=(
+        Column("username", N_("Username"), sort="username", link=True),
+        Column("email", N_("Email")),
+        Column("role", N_("Role"), display=role_label),
+        Column("is_active", N_("Is active")),
+        Column("is_superuser", N_("Superuser")),
+        Column("date_joined", N_("Date joined"), sort="date_joined"),
+    ),
+    filters=(
+        Filter("role", N_("Role"), User.role, role_choices),
+        Filter("is_active", N_("Is active"), User.is_active, yes_no, convert=is_true),
+        Filter("is_superuser", N_("Superuser"), User.is_superuser, yes_no, convert=is_true),
+    ),
+    search_fields=(User.username, User.email, User.first_name, User.last_name),
+    orderings=USER_SORT_KEYS,
+    default_ordering="username",
+    readonly_fields=(
+        Column("id", N_("ID")),
+        Column("username", N_("Username")),
+        Column("date_joined", N_("Date joined")),
+    ),
+    edit_schema=UserEditForm,
+    save=save_user,
+    create_schema=UserCreateForm,
+    create=create_user,
+    actions=(
+        RowAction(
+            "password",
+            N_("Set password"),
+            PasswordForm,
+            set_password,
+            done=N_("Password set; the user's sessions have ended."),
+            intro=N_("Setting a password ends every session of this user (tokens and admin)."),
+        ),
+    ),
+)
