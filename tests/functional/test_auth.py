@@ -199,8 +199,12 @@ class TestProfile:
 class TestLoginThrottling:
     def fail(self, testapp, username, times, address="10.0.0.1"):
         for _ in range(times):
-            testapp.post_json(LOGIN, {"username": username, "password": "wrong-password"},
-                              extra_environ={"REMOTE_ADDR": address}, status=401)
+            testapp.post_json(
+                LOGIN,
+                {"username": username, "password": "wrong-password"},
+                extra_environ={"REMOTE_ADDR": address},
+                status=401,
+            )
 
     def test_too_many_failures_for_a_username_are_429_even_with_the_right_password(
         self, testapp, requester
@@ -232,6 +236,10 @@ class TestLoginThrottling:
     def test_one_address_is_throttled_across_usernames(self, testapp, requester):
         for index in range(20):
             self.fail(testapp, f"user{index}", 1, address="10.9.9.9")
-        testapp.post_json(LOGIN, {"username": requester.username, "password": PASSWORD},
-                          extra_environ={"REMOTE_ADDR": "10.9.9.9"}, status=429)
+        testapp.post_json(
+            LOGIN,
+            {"username": requester.username, "password": PASSWORD},
+            extra_environ={"REMOTE_ADDR": "10.9.9.9"},
+            status=429,
+        )
         login(testapp, requester.username)
