@@ -148,8 +148,8 @@ def find_executor(dbsession: Session, executor_id: int) -> User:
 def assign(dbsession: Session, ticket: Ticket, actor: User, executor: User) -> Ticket:
     previous_executor_id = ticket.executor_id
     ticket.executor_id, ticket.executor = executor.id, executor
-    ticket.assigned_at = utcnow()
     previous = _move(ticket, ASSIGNED)
+    ticket.assigned_at = ticket.updated_at
     dbsession.flush()
     _record(
         dbsession,
