@@ -212,6 +212,15 @@ def validate_username(node, value: str) -> None:
         raise colander.Invalid(node, "1 to 150 characters: letters, digits and @ . + - _ only.")
 
 
+def validate_new_password(node, value: dict) -> None:
+    """A form's validator: its ``password`` must be strong enough for its ``username``."""
+    problem = password_problem(value["password"], value["username"])
+    if problem:
+        error = colander.Invalid(node)
+        error["password"] = problem
+        raise error
+
+
 def email_node(**kw) -> colander.SchemaNode:
     return text(
         strip=True, validator=colander.All(colander.Length(max=254), colander.Email()), **kw
@@ -230,12 +239,7 @@ class RegisterBody(Body):
     last_name = optional(name_node())
     role = optional(colander.SchemaNode(Choice(Role), description="Default REQUESTER"))
 
-    def validator(self, node, value):
-        problem = password_problem(value["password"], value["username"])
-        if problem:
-            error = colander.Invalid(node)
-            error["password"] = problem
-            raise error
+    validator = staticmethod(validate_new_password)
 
 
 class LoginBody(Body):

@@ -22,6 +22,18 @@ from .support.database import PostgresProvider
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("postgresql", "sqlite")
 PASSWORD = "correct-horse-battery"
+#: The fields of a user object, and nothing else (never a password or its hash).
+USER_FIELDS = {
+    "id",
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "is_active",
+    "is_superuser",
+    "date_joined",
+}
 
 #: Fast hashing for the suite; production keeps its OWASP parameters (see test_passwords).
 TEST_SETTINGS = {

@@ -14,7 +14,7 @@ from ..models import Role, User
 from ..passwords import password_problem
 from ..permissions import Permission
 from ..queries import USER_SORT_KEYS
-from ..schemas import Choice, name_node, text, validate_username
+from ..schemas import Choice, name_node, text, validate_new_password, validate_username
 from .i18n import translator
 from .registry import N_, Column, Filter, ModelAdmin, RowAction
 
@@ -88,12 +88,7 @@ class UserCreateForm(colander.MappingSchema):
     is_active = checkbox(N_("Is active"), default=True)
     is_superuser = checkbox(N_("Superuser"))
 
-    def validator(self, node, value):
-        problem = password_problem(value["password"], value["username"])
-        if problem:
-            error = colander.Invalid(node)
-            error["password"] = problem
-            raise error
+    validator = staticmethod(validate_new_password)
 
 
 class PasswordForm(colander.MappingSchema):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, USER_FIELDS
 
 REGISTER = "/api/auth/register/"
 LOGIN = "/api/auth/login/"
@@ -31,17 +31,7 @@ class TestRegister:
         assert user["role"] == "REQUESTER"
         assert user["is_active"] is True
         assert user["is_superuser"] is False
-        assert set(user) == {
-            "id",
-            "username",
-            "email",
-            "first_name",
-            "last_name",
-            "role",
-            "is_active",
-            "is_superuser",
-            "date_joined",
-        }
+        assert set(user) == USER_FIELDS
         assert "password" not in response.text
 
     def test_role_in_any_letter_case_is_answered_in_capitals(self, testapp):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from desk.models import Role, Ticket
+from tests.conftest import USER_FIELDS
 
 TICKETS = "/api/tickets/"
 LISTS = {
@@ -516,17 +517,7 @@ def test_operators_list_users(testapp, make, people, params, expected):
     page = testapp.get("/api/users/", params=params, headers=make.headers(people["olga.op"])).json
     assert [user["username"] for user in page["results"]] == expected
     assert page["count"] == len(expected)
-    assert set(page["results"][0]) == {
-        "id",
-        "username",
-        "email",
-        "first_name",
-        "last_name",
-        "role",
-        "is_active",
-        "is_superuser",
-        "date_joined",
-    }
+    assert set(page["results"][0]) == USER_FIELDS
     assert "password" not in str(page)
 
 
