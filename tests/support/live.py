@@ -12,13 +12,23 @@ class LiveServer:
     def __init__(self, app, threads: int = 8):
         self.server = create_server(app, host="127.0.0.1", port=0, threads=threads)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.closing = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            # Closing the sockets under the running select() loop ends it this way.
+            if not self.closing:
+                raise
 
     def __enter__(self) -> "LiveServer":
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        self.closing = True
         self.server.close()
         self.thread.join(timeout=5)
 
