@@ -1,7 +1,6 @@
 """Accounts: registration, login, refresh-token rotation, logout and profile changes."""
 
 import hashlib
-import logging
 import secrets
 from datetime import timedelta
 
@@ -13,13 +12,16 @@ from .exceptions import AuthenticationFailed, Conflict, InvalidInput
 from .models import RefreshToken, Role, User, username_key, utcnow
 from .passwords import Passwords, password_problem
 
-log = logging.getLogger(__name__)
-
 WRONG_CREDENTIALS = "No active account found with the given credentials."
 
 
 class RefreshTokenReused(AuthenticationFailed):
     """A revoked refresh token came back: its family is revoked, and that must be committed."""
+
+    def __init__(self, detail: str, user_id: int, family_id: str):
+        super().__init__(detail)
+        self.user_id = user_id
+        self.family_id = family_id
 
 
 def find_user(dbsession: Session, username: str) -> User | None:
@@ -108,9 +110,10 @@ def rotate_refresh_token(dbsession: Session, token: str, ttl: int) -> tuple[User
     if record is None:
         raise AuthenticationFailed("The refresh token is invalid or expired.")
     if record.revoked_at is not None:
-        log.warning("refresh token reuse: user=%s family=%s", record.user_id, record.family_id)
         _revoke_family(dbsession, record.family_id)
-        raise RefreshTokenReused("The refresh token is invalid or expired.")
+        raise RefreshTokenReused(
+            "The refresh token is invalid or expired.", record.user_id, record.family_id
+        )
     user = dbsession.get(User, record.user_id)
     if record.expires_at <= utcnow() or user is None or not user.is_active:
         raise AuthenticationFailed("The refresh token is invalid or expired.")

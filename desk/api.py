@@ -31,8 +31,10 @@ ERROR_DESCRIPTIONS = {
     503: "The database is unavailable",
 }
 
-#: What any route can answer.
-COMMON_ERRORS = (405, 503)
+PAGE_NOT_FOUND = "No such item, one the caller may not see, or a page past the last one"
+
+#: What any route can answer (400: a path or query string that is not UTF-8).
+COMMON_ERRORS = (400, 405, 503)
 #: What a route that reads a body can answer too.
 BODY_ERRORS = (400, 413, 415)
 
@@ -75,10 +77,16 @@ def read_request(request) -> dict:
     if request.body:
         if not JSON_CONTENT_TYPE.match(request.content_type or ""):
             raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+        if (request.charset or "utf-8").lower().replace("-", "") != "utf8":
+            # JSON between systems is UTF-8 (RFC 8259); an unknown charset must not be a 500.
+            raise UnsupportedMediaType("Send JSON in UTF-8 (charset=utf-8, or no charset).")
         try:
-            body = json.loads(request.body.decode(request.charset or "utf-8"))
+            body = json.loads(request.body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedBody(f"The body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            # "[[[[..." a million deep: the parser gives up; so do we, politely.
+            raise MalformedBody("The body is nested too deeply.") from exc
         if not isinstance(body, dict):
             raise MalformedBody("The body must be a JSON object.")
     return {
@@ -121,4 +129,7 @@ class Service(cornice.Service):
                 schemas.setdefault(str(status), response(ERROR_DESCRIPTIONS[status], ProblemOut()))
         if "schema" in kwargs and "querystring" in kwargs["schema"]:
             schemas.setdefault("400", response(ERROR_DESCRIPTIONS[400], ProblemOut()))
+            if "page" in kwargs["schema"]["querystring"]:
+                # A page past the last one is a 404.
+                schemas.setdefault("404", response(PAGE_NOT_FOUND, ProblemOut()))
         return super().add_view(method, view, **kwargs)

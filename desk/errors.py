@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from .exceptions import DeskError, TooManyRequests
 from .permissions import Permission
 from .resources import Container, TicketResource
+from .security import log_security_event
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +98,22 @@ def forbidden(exc, request) -> Response:
     if request.authenticated_userid is None:
         return unauthenticated(request)
     context = request.context
-    if isinstance(context, TicketResource) and not request.has_permission(
+    hidden = isinstance(context, TicketResource) and not request.has_permission(
         Permission.TICKET_VIEW, context
-    ):
+    )
+    # Logged also when answered 404: probing other people's tickets is what to look for.
+    log_security_event(
+        "permission_denied",
+        user=request.authenticated_userid,
+        address=request.client_addr,
+        level=logging.INFO,
+        method=request.method,
+        path=request.path,
+        answered=404 if hidden else 403,
+    )
+    if hidden:
         # A ticket the caller may not see does not exist for them.
         return not_found(HTTPNotFound(), request)
-    log.info(
-        "permission denied: user=%s %s %s",
-        request.authenticated_userid,
-        request.method,
-        request.path,
-    )
     # A denial by the security policy carries its ACL result; one raised by a view, a reason.
     detail = exc.detail if getattr(exc, "result", None) is None and exc.detail else None
     return problem(request, 403, detail or "You do not have permission to perform this action.")

@@ -6,7 +6,7 @@ superusers reaches every ticket and user.
 """
 
 from pyramid.authorization import Allow, Authenticated
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from .models import Role, Ticket, User
 from .permissions import SUPERUSERS, Permission, role_principal, user_principal
@@ -83,8 +83,12 @@ class TicketContainer(Container):
         ticket_id = parse_id(segment)
         query = self.dbsession.query(Ticket).filter(Ticket.id == ticket_id)
         if self.request.method not in ("GET", "HEAD"):
-            # Writers on one ticket queue up here, so each sees the last one's result.
-            query = query.with_for_update(of=Ticket)
+            # Writers on one ticket queue up here, so each sees the last one's result. The
+            # people are loaded after the lock: a joined row would be the one read before
+            # the wait (PostgreSQL re-reads only the locked row), naming a stale executor.
+            query = query.with_for_update(of=Ticket).options(
+                lazyload(Ticket.requester), lazyload(Ticket.executor)
+            )
         ticket = query.one_or_none()
         if ticket is None:
             raise KeyError(segment)

@@ -11,9 +11,16 @@ import colander
 
 from .models import Priority, Role, TicketStatus
 from .passwords import password_problem
+from .resources import MAX_ID
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-CONTROL_CHARACTERS_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters (Unicode category Cc), and lone surrogates: JSON can carry
+# "\ud800", which no database or password hasher can encode.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_CHARACTERS_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_MESSAGE = "Must not contain control characters or invalid Unicode."
+#: The same rules as JSON Schema patterns, for the spec (surrogates cannot be written there).
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MULTILINE_TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]+\Z")
 
 
@@ -55,6 +62,7 @@ class Text(colander.String):
     def __init__(self, multiline: bool = False, strip: bool = False):
         super().__init__()
         self.forbidden = CONTROL_CHARACTERS_BUT_WHITESPACE if multiline else CONTROL_CHARACTERS
+        self.pattern = MULTILINE_TEXT_PATTERN if multiline else TEXT_PATTERN
         self.strip = strip
 
     def deserialize(self, node, cstruct):
@@ -63,18 +71,26 @@ class Text(colander.String):
         if not isinstance(cstruct, str):
             raise colander.Invalid(node, "Must be a string.")
         if self.forbidden.search(cstruct):
-            raise colander.Invalid(node, "Must not contain control characters.")
+            raise colander.Invalid(node, CONTROL_MESSAGE)
         return cstruct.strip() if self.strip else cstruct
 
 
 class StrictInt(colander.Int):
-    """A JSON integer: ``"5"``, ``5.5`` and ``true`` are refused."""
+    """A JSON integer: ``"5"``, ``5.5`` and ``true`` are refused, and so is one outside
+    ``minimum``..``maximum`` (by default, what the database's INTEGER holds)."""
+
+    def __init__(self, minimum: int = -MAX_ID - 1, maximum: int = MAX_ID):
+        super().__init__()
+        self.minimum = minimum
+        self.maximum = maximum
 
     def deserialize(self, node, cstruct):
         if cstruct is colander.null:
             return colander.null
         if isinstance(cstruct, bool) or not isinstance(cstruct, int):
             raise colander.Invalid(node, "Must be an integer.")
+        if not self.minimum <= cstruct <= self.maximum:
+            raise colander.Invalid(node, f"Must be between {self.minimum} and {self.maximum}.")
         return cstruct
 
 
@@ -122,9 +138,10 @@ class Body(colander.MappingSchema):
 
 
 class QueryInt(colander.Int):
-    """A positive integer given as digits in the query string."""
+    """A positive integer given as digits in the query string; at most what the database's
+    INTEGER holds, so that no id or page number overflows a query."""
 
-    def __init__(self, maximum: int | None = None):
+    def __init__(self, maximum: int = MAX_ID):
         super().__init__()
         self.maximum = maximum
 
@@ -135,8 +152,7 @@ class QueryInt(colander.Int):
             raise colander.Invalid(node, "Must be a positive integer.")
         value = int(cstruct)
         if value < 1 or (self.maximum is not None and value > self.maximum):
-            limit = f" and at most {self.maximum}" if self.maximum else ""
-            raise colander.Invalid(node, f"Must be at least 1{limit}.")
+            raise colander.Invalid(node, f"Must be at least 1 and at most {self.maximum}.")
         return value
 
 
@@ -163,7 +179,7 @@ class QueryChoices(colander.SchemaType):
         values = []
         for item in raw:
             if not isinstance(item, str) or CONTROL_CHARACTERS.search(item):
-                raise colander.Invalid(node, "Must not contain control characters.")
+                raise colander.Invalid(node, CONTROL_MESSAGE)
             values.extend(part.strip() for part in item.split(",") if part.strip())
         known = [self.by_folded_name.get(value.casefold()) for value in values]
         if None in known or not known:
@@ -195,9 +211,12 @@ class QueryTimestamp(colander.SchemaType):
                 value = datetime.combine(date.fromisoformat(cstruct), time())
             else:
                 value = datetime.fromisoformat(cstruct.replace("Z", "+00:00"))
-        except ValueError as exc:
+            value = value if value.tzinfo else value.replace(tzinfo=UTC)
+            # The database compares in UTC: a time that UTC cannot express is no filter.
+            value.astimezone(UTC)
+        except (ValueError, OverflowError) as exc:
             raise colander.Invalid(node, "Must be an ISO 8601 date or date-time.") from exc
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value
 
 
 def query(typ: colander.SchemaType, description: str, **kw) -> colander.SchemaNode:
@@ -294,7 +313,9 @@ class TicketPatchBody(Body):
 
 
 class AssignBody(Body):
-    executor_id = colander.SchemaNode(StrictInt(), description="An active executor's user id")
+    executor_id = colander.SchemaNode(
+        StrictInt(minimum=1), description="An active executor's user id"
+    )
 
 
 class ExecuteBody(Body):

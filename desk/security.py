@@ -3,15 +3,25 @@
 Tokens are made and checked with pyramid_jwt's helpers; the caller's principals come from
 the database on every request, so a role change or a deactivation counts at once.
 
+Signing keys rotate: every token names its key in a ``kid`` header, new tokens are signed with
+the current key only, and retired keys (``desk.jwt.previous_secrets``) still verify the tokens
+they signed until those expire. A token naming no known key is refused.
+
 A server-rendered UI (the admin) may ask for its paths to authenticate with a session cookie
 instead: there, and only there, the session names the user; the API never reads a cookie,
 so it cannot be driven by a cross-site request.
+
+Security events (failed logins, throttling, token reuse, refused tokens, denied permissions)
+go to the ``desk.security`` logger with the user and the client address, never a secret.
 """
 
+import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import jwt
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import RequestLocalCache
 from pyramid_jwt.policy import JWTAuthenticationPolicy
@@ -19,13 +29,103 @@ from pyramid_jwt.policy import JWTAuthenticationPolicy
 from .models import User
 from .permissions import SUPERUSERS, role_principal, user_principal
 
-log = logging.getLogger(__name__)
+#: Where security events go; operators may route this logger to its own file.
+security_log = logging.getLogger("desk.security")
 
 ACCESS_TOKEN_TYPE = "access"
+#: Claims an access token must carry; PyJWT refuses one without them.
+REQUIRED_CLAIMS = ["sub", "iat", "exp", "typ", "epoch"]
 
 #: Session keys: who logged in, and their token epoch then (a password change ends it).
 SESSION_USER_ID = "desk.user_id"
 SESSION_EPOCH = "desk.token_epoch"
+
+
+def log_security_event(
+    event: str, *, user: object, address: str | None, level: int = logging.WARNING, **details
+) -> None:
+    """One line on ``desk.security``: the event, who, from where, and details.
+
+    Values are written with ``repr`` so that whatever a client typed cannot forge a log line.
+    Callers pass no password or token, ever: only names, ids and reasons.
+    """
+    extra = "".join(f" {name}={value!r}" for name, value in details.items())
+    security_log.log(level, "%s user=%r address=%s%s", event, user, address or "unknown", extra)
+
+
+def key_id(secret: str) -> str:
+    """A key's public name for the ``kid`` header: the start of its SHA-256 fingerprint.
+
+    Sixteen hex digits name a key among a handful without saying anything usable about it.
+    """
+    return hashlib.sha256(b"desk.jwt.kid:" + secret.encode()).hexdigest()[:16]
+
+
+class InvalidToken(Exception):
+    """A bearer token that does not verify; the message says why (never the token).
+
+    ``user`` is the id the token names once its signature holds (a revoked token), else None.
+    """
+
+    def __init__(self, reason: str, user: int | None = None):
+        super().__init__(reason)
+        self.user = user
+
+
+class RotatingJWTPolicy(JWTAuthenticationPolicy):
+    """pyramid_jwt's token helper with key rotation.
+
+    ``create_token`` signs with the current key and names it in the ``kid`` header;
+    ``verify`` picks the key by ``kid`` among the current and the previous ones. It also
+    stamps ``iat``/``exp`` with an aware UTC time (pyramid_jwt uses ``datetime.utcnow``).
+    """
+
+    def __init__(self, secret: str, previous_secrets: Iterable[str] = (), **kw):
+        super().__init__(private_key=secret, **kw)
+        self.kid = key_id(secret)
+        # Previous keys first, so that the current key wins if one were listed twice.
+        self.keys = {key_id(key): key for key in (*previous_secrets, secret)}
+
+    def create_token(self, principal, expiration=None, audience=None, **claims) -> str:
+        now = datetime.now(UTC)
+        payload = {**self.default_claims, **claims, "sub": principal, "iat": now}
+        expiration = expiration or self.expiration
+        if expiration:
+            payload["exp"] = now + expiration
+        if audience or self.audience:
+            payload["aud"] = audience or self.audience
+        return jwt.encode(
+            payload,
+            self.private_key,
+            algorithm=self.algorithm,
+            headers={"kid": self.kid},
+            json_encoder=self.json_encoder,
+        )
+
+    def verify(self, token: str) -> dict:
+        """The token's claims, or InvalidToken: unknown key, bad signature, expired..."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self.keys.get(kid) if isinstance(kid, str) else None
+            if key is None:
+                raise InvalidToken("unknown signing key")
+            # One algorithm only: "none" and any other are refused before the signature.
+            return jwt.decode(
+                token,
+                key,
+                algorithms=[self.algorithm],
+                leeway=self.leeway,
+                audience=self.audience,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken(type(exc).__name__) from exc
+
+    def jwt_decode(self, request, token) -> dict:
+        try:
+            return self.verify(token)
+        except InvalidToken:
+            return {}
 
 
 @dataclass
@@ -46,10 +146,17 @@ class Identity:
 class DeskSecurityPolicy:
     """Bearer JWT authentication, ACL authorization."""
 
-    def __init__(self, secret: str, access_ttl: int, algorithm: str = "HS256"):
+    def __init__(
+        self,
+        secret: str,
+        access_ttl: int,
+        algorithm: str = "HS256",
+        previous_secrets: Iterable[str] = (),
+    ):
         self.access_ttl = access_ttl
-        self.jwt = JWTAuthenticationPolicy(
-            private_key=secret,
+        self.jwt = RotatingJWTPolicy(
+            secret,
+            previous_secrets,
             algorithm=algorithm,
             expiration=timedelta(seconds=access_ttl),
             auth_type="Bearer",
@@ -99,15 +206,36 @@ class DeskSecurityPolicy:
         token = self.bearer_token(request)
         if token is None:
             return None
-        claims = self.jwt.jwt_decode(request, token)
         request.environ["desk.auth.token_rejected"] = True
-        if claims.get("typ") != ACCESS_TOKEN_TYPE or not str(claims.get("sub", "")).isdigit():
-            return None
-        user = request.dbsession.get(User, int(claims["sub"]))
-        if user is None or not user.is_active or claims.get("epoch") != user.token_epoch:
+        try:
+            user = self.token_user(request, token)
+        except InvalidToken as exc:
+            log_security_event(
+                "invalid_token",
+                user=exc.user,
+                address=request.client_addr,
+                level=logging.INFO,
+                reason=str(exc),
+            )
             return None
         request.environ["desk.auth.token_rejected"] = False
         return Identity.of(user)
+
+    def token_user(self, request, token: str) -> User:
+        """The active user an access token names, or InvalidToken saying why not."""
+        claims = self.jwt.verify(token)
+        subject = claims["sub"]
+        if claims["typ"] != ACCESS_TOKEN_TYPE:
+            raise InvalidToken("not an access token")
+        if not isinstance(subject, str) or not subject.isascii() or not subject.isdigit():
+            raise InvalidToken("malformed subject")
+        user = request.dbsession.get(User, int(subject))
+        if user is None or not user.is_active:
+            raise InvalidToken("no such active user", user=int(subject))
+        if claims["epoch"] != user.token_epoch:
+            # Issued before a password change or a deactivation.
+            raise InvalidToken("revoked by a password change or deactivation", user=user.id)
+        return user
 
     def identity(self, request) -> Identity | None:
         return self.identity_cache.get_or_create(request)
@@ -140,7 +268,9 @@ class DeskSecurityPolicy:
 def includeme(config) -> None:
     settings = config.get_settings()
     policy = DeskSecurityPolicy(
-        secret=settings["desk.jwt.secret"], access_ttl=int(settings["desk.jwt.access_ttl"])
+        secret=settings["desk.jwt.secret"],
+        access_ttl=int(settings["desk.jwt.access_ttl"]),
+        previous_secrets=settings.get("desk.jwt.previous_secrets") or (),
     )
     config.set_security_policy(policy)
     config.registry["security_policy"] = policy

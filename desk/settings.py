@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 
 from pyramid.settings import aslist
 
@@ -14,10 +15,12 @@ MIN_SECRET_BYTES = 32
 ENVIRONMENT_OVERRIDES = {
     "sqlalchemy.url": "DATABASE_URL",
     "desk.jwt.secret": "DESK_JWT_SECRET",
+    "desk.jwt.previous_secrets": "DESK_JWT_PREVIOUS_SECRETS",
 }
 
 DEFAULTS = {
     "desk.env": "development",
+    "desk.jwt.previous_secrets": "",
     "desk.jwt.access_ttl": "900",
     "desk.jwt.refresh_ttl": "604800",
     "desk.registration.roles": "REQUESTER",
@@ -63,6 +66,7 @@ def load_settings(settings: dict) -> dict:
         role.upper() for role in aslist(merged["desk.registration.roles"])
     ]
     _check_secret(merged)
+    merged["desk.jwt.previous_secrets"] = previous_secrets(merged)
     # Errors are rendered by desk.errors, not by Cornice's catch-all views.
     merged["handle_exceptions"] = False
     return merged
@@ -81,3 +85,23 @@ def _check_secret(settings: dict) -> None:
         raise ConfigurationError(f"desk.jwt.secret must be at least {MIN_SECRET_BYTES} bytes.")
     log.warning("Using the built-in development JWT secret; set DESK_JWT_SECRET for real use.")
     settings["desk.jwt.secret"] = DEVELOPMENT_JWT_SECRET
+
+
+def previous_secrets(settings: dict) -> list[str]:
+    """Retired signing keys that still verify tokens: a list from space- or comma-separated text.
+
+    Each must be as long as a current key would have to be: a short one is a typo or a test key.
+    """
+    value = settings.get("desk.jwt.previous_secrets") or ""
+    if isinstance(value, list | tuple):
+        secrets = [str(secret) for secret in value]
+    else:
+        secrets = [secret for secret in re.split(r"[\s,]+", value) if secret]
+    for secret in secrets:
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"Every key in DESK_JWT_PREVIOUS_SECRETS (desk.jwt.previous_secrets) must be at "
+                f"least {MIN_SECRET_BYTES} bytes."
+            )
+    current = settings["desk.jwt.secret"]
+    return list(dict.fromkeys(secret for secret in secrets if secret != current))

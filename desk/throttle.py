@@ -4,7 +4,6 @@ Failures live in the database, so the limit holds across every process of a depl
 While throttled, even the right password is refused; a success clears the username's count.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from .exceptions import TooManyRequests
 from .models import LoginFailure, username_key, utcnow
-
-log = logging.getLogger(__name__)
+from .security import log_security_event
 
 
 @dataclass(frozen=True)
@@ -50,9 +48,7 @@ class LoginThrottle:
         ):
             retry_after = self._retry_after(dbsession, column, value, limit)
             if retry_after is not None:
-                log.warning(
-                    "login throttled by %s: username=%r address=%s", name, username, address
-                )
+                log_security_event("login_throttled", user=username, address=address, by=name)
                 raise TooManyRequests(
                     "Too many failed logins; try again later.",
                     retry_after=retry_after,
@@ -60,7 +56,7 @@ class LoginThrottle:
                 )
 
     def failed(self, dbsession: Session, username: str, address: str) -> None:
-        log.warning("login failed: username=%r address=%s", username, address)
+        log_security_event("login_failed", user=username, address=address)
         dbsession.add(
             LoginFailure(username_key=username_key(username), address=address, failed_at=utcnow())
         )

@@ -1,8 +1,12 @@
-"""Tweens around every request: body size limit, trailing slashes, security headers."""
+"""Tweens around every request: security headers, URL encoding, body size limit, trailing
+slashes; each answers problem+json itself, before routing, authentication or the database."""
+
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from pyramid.interfaces import IRoutesMapper
 from pyramid.request import Request
 from pyramid.settings import asbool
+from pyramid.tweens import INGRESS
 
 from .errors import problem
 
@@ -21,6 +25,47 @@ SECURITY_HEADERS = {
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def undecodable_url_part(environ: dict) -> tuple[str, str] | None:
+    """Where the URL is not UTF-8 once percent-decoded: ``("path", "")`` or
+    ``("querystring", name)``; None when it all decodes."""
+    try:
+        # WSGI hands the path over as latin-1 text of the raw bytes.
+        environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return "path", ""
+    for name, value in parse_qsl(
+        environ.get("QUERY_STRING", ""), keep_blank_values=True, encoding="latin-1"
+    ):
+        for part in (name, value):
+            try:
+                part.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                return "querystring", unquote_to_bytes(name).decode("utf-8", "replace")
+    return None
+
+
+def url_encoding_tween_factory(handler, registry):
+    """400 for a path or query string that is not UTF-8: WebOb would raise while decoding it,
+    deep inside routing or validation, and that would be a 500."""
+
+    def url_encoding_tween(request):
+        where = undecodable_url_part(request.environ)
+        if where is None:
+            return handler(request)
+        location, name = where
+        description = "Not valid UTF-8 once percent-decoded."
+        return problem(
+            request,
+            400,
+            f"Invalid input: {name or location}.",
+            title="Invalid input",
+            slug="validation-error",
+            errors=[{"location": location, "name": name, "description": description}],
+        )
+
+    return url_encoding_tween
 
 
 def body_limit_tween_factory(handler, registry):
@@ -92,7 +137,15 @@ def includeme(config) -> None:
     config.set_request_factory(
         type("DeskRequest", (Request,), {"request_body_tempfile_limit": limit})
     )
-    # Listed outermost first: headers wrap everything, the size check precedes routing.
-    config.add_tween("desk.tweens.security_headers_tween_factory")
-    config.add_tween("desk.tweens.body_limit_tween_factory")
-    config.add_tween("desk.tweens.trailing_slash_tween_factory")
+    # Outermost first, each explicitly under the one before: the headers wrap every answer,
+    # the tweens' own 400 and 413 included; the URL and size checks precede routing.
+    # (Implicit ordering would put the last added outermost.)
+    above = INGRESS
+    for name in (
+        "security_headers_tween_factory",
+        "url_encoding_tween_factory",
+        "body_limit_tween_factory",
+        "trailing_slash_tween_factory",
+    ):
+        config.add_tween(f"desk.tweens.{name}", under=above)
+        above = f"desk.tweens.{name}"

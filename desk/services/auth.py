@@ -9,6 +9,7 @@ from ..errors import desk_error
 from ..exceptions import AuthenticationFailed
 from ..permissions import Permission
 from ..representations import user_json
+from ..security import log_security_event
 
 TAGS = ["auth"]
 
@@ -101,6 +102,13 @@ def refresh_tokens(request):
             request.dbsession, request.validated["body"]["refresh"], refresh_ttl(request)
         )
     except accounts.RefreshTokenReused as exc:
+        # A spent token came back: stolen, or a client that retried; either way, worth a look.
+        log_security_event(
+            "refresh_token_reused",
+            user=exc.user_id,
+            address=request.client_addr,
+            family=exc.family_id,
+        )
         # Returned, not raised: the family's revocation must be committed.
         return desk_error(exc, request)
     return token_pair(request, user, new_refresh)

@@ -7,7 +7,7 @@ import colander
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from ..api import Service, response
+from ..api import Service, response, responses
 from ..openapi import generate_spec
 
 TAGS = ["documentation"]
@@ -26,7 +26,7 @@ class SpecOut(colander.MappingSchema):
 @spec.get(
     permission=NO_PERMISSION_REQUIRED,
     tags=TAGS,
-    response_schemas={"200": response("The Swagger 2.0 document", SpecOut())},
+    response_schemas=responses({200: SpecOut(description="The Swagger 2.0 document")}),
 )
 def openapi_json(request):
     """The OpenAPI (Swagger 2.0) document of every route, generated from the services."""
@@ -40,7 +40,8 @@ def openapi_json(request):
     permission=NO_PERMISSION_REQUIRED,
     tags=TAGS,
     renderer="string",
-    response_schemas={"200": response("The Swagger UI page (HTML)")},
+    api_produces=["text/html"],
+    response_schemas={**responses({}), "200": response("The Swagger UI page (HTML)")},
 )
 def swagger_ui(request):
     """Swagger UI for this server, served from the package's own files."""

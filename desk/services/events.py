@@ -2,11 +2,11 @@
 
 from .. import schemas
 from ..api import Service, responses
-from ..pagination import paginate
 from ..permissions import Permission
 from ..queries import EVENTS_OLDEST_FIRST, event_query
 from ..representations import event_json
 from ..resources import ticket_factory
+from .paging import page
 
 events = Service(
     name="events",
@@ -26,9 +26,8 @@ SERVICES = (events,)
 def list_events(request):
     """Every event (operators, superusers), filterable by ticket, actor, kind and time."""
     query = event_query(params=request.validated.get("querystring", {}))
-    return paginate(
+    return page(
         request,
-        request.dbsession,
         query,
         EVENTS_OLDEST_FIRST,
         lambda rows: [event_json(row) for row in rows],

@@ -7,7 +7,6 @@ from .. import idempotency, schemas, workflow
 from ..api import Service, responses
 from ..exceptions import PreconditionFailed
 from ..models import Comment
-from ..pagination import paginate
 from ..permissions import Permission
 from ..queries import (
     COMMENTS_OLDEST_FIRST,
@@ -19,6 +18,7 @@ from ..queries import (
 )
 from ..representations import comment_json, etag, event_json, ticket_json, ticket_list_json
 from ..resources import ticket_factory
+from .paging import page
 
 TAGS = ["tickets"]
 
@@ -82,9 +82,8 @@ def list_tickets(request, scope: str) -> dict:
     container = request.context
     query = ticket_list_query(request.user, scope, request.validated.get("querystring", {}))
     ordering = ticket_ordering(request.validated.get("querystring", {}).get("ordering"))
-    return paginate(
+    return page(
         request,
-        request.dbsession,
         query,
         ordering,
         lambda rows: ticket_list_json(request, container, rows),
@@ -243,9 +242,8 @@ def may_see_internal(request) -> bool:
 def list_comments(request):
     """Comments, oldest first; internal notes only for operators and executors."""
     query = comment_query(request.context.ticket, may_see_internal(request))
-    return paginate(
+    return page(
         request,
-        request.dbsession,
         query,
         COMMENTS_OLDEST_FIRST,
         lambda rows: [comment_json(row) for row in rows],
@@ -289,9 +287,8 @@ def list_history(request):
     query = event_query(
         ticket_id=request.context.ticket.id, include_internal=may_see_internal(request)
     )
-    return paginate(
+    return page(
         request,
-        request.dbsession,
         query,
         EVENTS_OLDEST_FIRST,
         lambda rows: [event_json(row) for row in rows],

@@ -2,11 +2,11 @@
 
 from .. import accounts, schemas
 from ..api import Service, responses
-from ..pagination import paginate
 from ..permissions import Permission
 from ..queries import user_ordering, user_query
 from ..representations import user_json
 from ..resources import user_factory
+from .paging import page
 
 TAGS = ["users"]
 
@@ -35,9 +35,8 @@ SERVICES = (users, user)
 def list_users(request):
     """Users filtered by role, is_active and search (operators, superusers)."""
     params = request.validated.get("querystring", {})
-    return paginate(
+    return page(
         request,
-        request.dbsession,
         user_query(params),
         user_ordering(params.get("ordering")),
         lambda rows: [user_json(row) for row in rows],
