@@ -3,15 +3,20 @@
 ``page=N`` gives random access; the ``next``/``previous`` links carry an opaque cursor
 (the sort key of the row at the page's edge), so walking a long list costs the same per
 page at page 5,000 as at page 1.
+
+``count`` is exact. A list whose filters a counter table can answer (``COUNTERS``, see
+``desk.queries``) sums a few rows of it; any other counts its rows, without the ORM's
+columns: ``SELECT count(*) FROM ... WHERE ...``.
 """
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from pyramid.httpexceptions import HTTPNotFound
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from .exceptions import InvalidInput
@@ -74,10 +79,62 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[list, bool]:
     return key, backward
 
 
+#: Functions that may answer a list's exact count from a counter table: each takes the list's
+#: query and returns a SELECT of its count, or None when the query is not one it can count.
+COUNTERS: list[Callable[[Select], Select | None]] = []
+
+
+def is_plain(query: Select) -> bool:
+    """Rows narrowed by WHERE only: no grouping, DISTINCT or LIMIT to keep in a subquery."""
+    return (
+        not query._group_by_clauses
+        and not query._having_criteria
+        and not query._distinct
+        and query._limit_clause is None
+        and query._offset_clause is None
+    )
+
+
+def count_query(query: Select) -> Select:
+    """A SELECT of the exact number of rows of ``query``."""
+    for counter in COUNTERS:
+        counted = counter(query)
+        if counted is not None:
+            return counted
+    if is_plain(query):
+        return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
 def _link(request, params: dict, **changes) -> str:
     query = {k: v for k, v in params.items() if k not in ("page", "cursor")}
     query.update(changes)
     return request.current_route_url(_query=query)
+
+
+def _literal(number: int):
+    """LIMIT and OFFSET written into the SQL rather than bound.
+
+    PostgreSQL plans a prepared statement afresh at every execution ("custom plans") as long
+    as its generic plan looks costlier, and a LIMIT it cannot see always does: planning the
+    page's three-table join then cost more than running it. With the numbers in the text,
+    each page size and offset is its own statement, which gets its generic plan after five
+    runs and is never planned again.
+    """
+    return literal_column(str(int(number)))
+
+
+def _page_and_count(dbsession: Session, statement: Select, count: Select) -> tuple[list, int]:
+    """The rows of ``statement`` and the list's count, in one statement and one snapshot.
+
+    The count rides along as an uncorrelated scalar subquery, which PostgreSQL and SQLite
+    evaluate once; it is None when there is no row to carry it.
+    """
+    total = count.scalar_subquery().correlate(None).label("desk_list_count")
+    result = dbsession.execute(statement.add_columns(total)).unique().all()
+    if not result:
+        return [], None
+    return [row[0] for row in result], int(result[0][-1] or 0)
 
 
 def paginate(request, dbsession: Session, query: Select, ordering: Ordering, serialize) -> dict:
@@ -85,17 +142,16 @@ def paginate(request, dbsession: Session, query: Select, ordering: Ordering, ser
     params = request.validated.get("querystring", {})
     size = params.get("page_size", DEFAULT_PAGE_SIZE)
     raw_params = request.GET.mixed()
-    count = dbsession.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    counting = count_query(query)
 
     cursor = params.get("cursor")
     if cursor:
         key, backward = decode_cursor(ordering, cursor)
         window = query.where(ordering.after(key, reverse=backward))
-        rows = (
-            dbsession.scalars(window.order_by(*ordering.order_by(reverse=backward)).limit(size + 1))
-            .unique()
-            .all()
-        )
+        window = window.order_by(*ordering.order_by(reverse=backward)).limit(_literal(size + 1))
+        rows, count = _page_and_count(dbsession, window, counting)
+        if count is None:  # nothing past the cursor: the count alone
+            count = int(dbsession.scalar(counting) or 0)
         more = len(rows) > size
         rows = rows[:size]
         if backward:
@@ -103,15 +159,14 @@ def paginate(request, dbsession: Session, query: Select, ordering: Ordering, ser
         has_next, has_previous = (True, more) if backward else (more, True)
     else:
         page = params.get("page", 1)
-        rows = (
-            dbsession.scalars(
-                query.order_by(*ordering.order_by()).offset((page - 1) * size).limit(size)
-            )
-            .unique()
-            .all()
-        )
+        window = query.order_by(*ordering.order_by()).limit(_literal(size))
+        if page > 1:
+            window = window.offset(_literal((page - 1) * size))
+        rows, count = _page_and_count(dbsession, window, counting)
         if page > 1 and not rows:
             raise HTTPNotFound("Invalid page: past the last one.")
+        if count is None:  # the first page is empty, in the same snapshot: so is the list
+            count = 0
         has_next, has_previous = (page - 1) * size + len(rows) < count, page > 1
 
     next_url = previous_url = None

@@ -1,8 +1,13 @@
-"""The queries behind every list: who sees which rows, filters, and sort orders."""
+"""The queries behind every list: who sees which rows, filters, sort orders and counts."""
 
-from sqlalchemy import Select, or_, select
+import functools
 
-from .models import Comment, Priority, Ticket, TicketEvent, User
+from sqlalchemy import BigInteger, Select, cast, func, or_, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
+
+from . import pagination
+from .models import Comment, CountScope, Priority, Ticket, TicketCount, TicketEvent, User
 from .pagination import Ordering
 
 COMMENTS_OLDEST_FIRST = Ordering("id", (Comment.id,), descending=False)
@@ -114,3 +119,94 @@ def user_query(params: dict) -> Select:
             )
         )
     return query
+
+
+# --- exact counts from the counter table -----------------------------------------------------
+
+#: The ticket columns that ``ticket_counts`` is keyed by.
+COUNTED_COLUMNS = frozenset({"requester_id", "executor_id", "status", "priority"})
+
+
+def _criteria(clause) -> list:
+    """The terms of a WHERE clause that is a conjunction (``a AND b AND ...``)."""
+    if clause is None:
+        return []
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        return [term for inner in clause.clauses for term in _criteria(inner)]
+    return [clause]
+
+
+def _allowed_values(query: Select) -> dict[str, set] | None:
+    """``{column: values}`` when every criterion of ``query`` is ``column = value`` or
+    ``column IN (values)`` on a counted ticket column; None for anything else."""
+    allowed: dict[str, set] = {}
+    for term in _criteria(query.whereclause):
+        if not isinstance(term, BinaryExpression) or term.operator not in (
+            operators.eq,
+            operators.in_op,
+        ):
+            return None
+        column, value = term.left, term.right
+        if getattr(column, "table", None) is not Ticket.__table__:
+            return None
+        if column.name not in COUNTED_COLUMNS or not isinstance(value, BindParameter):
+            return None
+        if value.callable is not None or value.value is None:
+            return None
+        values = set(value.value) if term.operator is operators.in_op else {value.value}
+        allowed[column.name] = allowed[column.name] & values if column.name in allowed else values
+    return allowed
+
+
+def ticket_count_query(query: Select) -> Select | None:
+    """The exact count of a ticket list from ``ticket_counts``, or None if it cannot say.
+
+    It can when the list is tickets narrowed only by equalities on its keys: everyone's
+    tickets, one requester's, or one executor's, each by any statuses and priorities. A
+    search, a date range, or both a requester and an executor fall back to counting rows
+    (the search through its trigram indexes).
+    """
+    entities = [column["entity"] for column in query.column_descriptions]
+    joined = query._setup_joins or query._from_obj
+    if entities != [Ticket] or joined or not pagination.is_plain(query):
+        return None
+    allowed = _allowed_values(query)
+    if allowed is None:
+        return None
+    requesters, executors = allowed.get("requester_id"), allowed.get("executor_id")
+    if requesters is not None and executors is not None:
+        return None
+    if requesters is not None or executors is not None:
+        users = requesters if requesters is not None else executors
+        if len(users) != 1:
+            return None
+        scope = CountScope.REQUESTER if requesters is not None else CountScope.EXECUTOR
+        (user_id,) = users
+    else:
+        scope, user_id = CountScope.ALL, 0
+
+    def values(name: str) -> tuple | None:
+        return tuple(sorted(allowed[name])) if name in allowed else None
+
+    try:
+        return _counter_select(scope, user_id, values("status"), values("priority"))
+    except TypeError:  # an unhashable value: build it afresh
+        return _counter_select.__wrapped__(scope, user_id, values("status"), values("priority"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _counter_select(
+    scope: int, user_id: int, statuses: tuple | None, priorities: tuple | None
+) -> Select:
+    """The SELECT summing the counter rows of one list; built once per list and filter."""
+    counted = select(cast(func.coalesce(func.sum(TicketCount.n), 0), BigInteger)).where(
+        TicketCount.scope == scope, TicketCount.user_id == user_id
+    )
+    if statuses is not None:
+        counted = counted.where(TicketCount.status.in_(statuses))
+    if priorities is not None:
+        counted = counted.where(TicketCount.priority.in_(priorities))
+    return counted
+
+
+pagination.COUNTERS.append(ticket_count_query)

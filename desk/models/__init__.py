@@ -4,13 +4,18 @@ Imports nothing from the rest of the package; everything above it imports from h
 """
 
 import os
+import time
 
 import zope.sqlalchemy
-from sqlalchemy import engine_from_config, event
+from psycopg import pq
+from sqlalchemy import Select, engine_from_config, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+from transaction._transaction import Status as TransactionStatus
+from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 
 from .comment import Comment
+from .counts import CountScope, TicketCount
 from .enums import Priority, Role, TicketStatus
 from .history import TicketEvent
 from .idempotency import IdempotencyKey
@@ -23,12 +28,14 @@ from .user import User, username_key
 __all__ = [
     "Base",
     "Comment",
+    "CountScope",
     "IdempotencyKey",
     "LoginFailure",
     "Priority",
     "RefreshToken",
     "Role",
     "Ticket",
+    "TicketCount",
     "TicketEvent",
     "TicketStatus",
     "User",
@@ -53,8 +60,67 @@ def _prepare_sqlite(dbapi_connection, _record) -> None:
     )
 
 
-def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
-    """An engine from the ini's ``sqlalchemy.*`` keys; creates SQLite's folder if needed."""
+#: A pooled connection idle for longer than this is pinged before use (a round trip); one in
+#: steady use is not. A connection that a database restart broke meanwhile fails its first
+#: statement instead: SQLAlchemy then invalidates the whole pool, that request answers 503,
+#: and the next ones get fresh connections.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(dbapi_connection, record, proxy) -> None:
+    """The pool's checkout hook: ``pool_pre_ping``, but only for connections left idle."""
+    if time.monotonic() - record.info.get("desk.checked_in", 0.0) < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:
+        # The pool retries the checkout with a fresh connection.
+        raise exc.DisconnectionError(f"idle connection failed its ping: {error}") from error
+
+
+def _note_checkin(dbapi_connection, record) -> None:
+    """The pool's connect and checkin hook: when the connection was last known good."""
+    record.info["desk.checked_in"] = time.monotonic()
+
+
+_IDLE = pq.TransactionStatus.IDLE
+
+
+def _begin_before_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Open the transaction at the first statement that is not a plain SELECT.
+
+    The driver runs in autocommit mode (see ``get_engine``), so a request that only reads
+    sends its SELECTs alone: no BEGIN and no ROLLBACK round trips, and psycopg keeps its
+    prepared statements (a ROLLBACK drops them). Under READ COMMITTED every statement takes
+    its own snapshot inside a transaction too, so the reads see exactly what they did. The
+    first write, row lock (``FOR UPDATE``), SAVEPOINT or textual statement starts a real
+    transaction, which the session commits or rolls back as before.
+    """
+    driver = cursor.connection
+    if driver.info.transaction_status != _IDLE:
+        return
+    compiled = getattr(context, "compiled", None)
+    query = getattr(compiled, "statement", None)
+    if (
+        isinstance(query, Select)
+        and query._for_update_arg is None
+        and statement.lstrip()[:6].upper() == "SELECT"
+    ):
+        return
+    driver.execute("BEGIN")
+
+
+def get_engine(
+    settings: dict, prefix: str = "sqlalchemy.", *, autocommit_reads: bool = False
+) -> Engine:
+    """An engine from the ini's ``sqlalchemy.*`` keys; creates SQLite's folder if needed.
+
+    ``autocommit_reads`` (the application's engine, on PostgreSQL at READ COMMITTED): reads
+    outside any transaction, a transaction from the first write on; see
+    ``_begin_before_writes``. Migrations and scripts that call this without it keep plain
+    transactions.
+    """
     url = settings[prefix + "url"]
     options = {}
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -63,19 +129,94 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
         # Fail fast when the database is gone: a request answers 503 in seconds, not minutes.
         timeout = int(settings.get("desk.db.connect_timeout", 3))
         options["connect_args"] = {"connect_timeout": timeout}
-        options["pool_pre_ping"] = True
+        isolation = settings.get(prefix + "isolation_level", "READ COMMITTED").upper()
+        autocommit_reads = autocommit_reads and isolation == "READ COMMITTED"
+        if autocommit_reads:
+            options["isolation_level"] = "AUTOCOMMIT"
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _prepare_sqlite)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _note_checkin)
+        event.listen(engine, "checkout", _ping_when_idle)
+        event.listen(engine, "checkin", _note_checkin)
+        if autocommit_reads:
+            event.listen(engine, "before_cursor_execute", _begin_before_writes)
     return engine
 
 
+#: ``session.info`` key of the transaction manager that a request's session is joined to.
+TRANSACTION_MANAGER = "desk.transaction_manager"
+
+
+class _TransactionManagerEvents(ZopeTransactionEvents):
+    """zope.sqlalchemy's session events, listened to once per session factory.
+
+    ``zope.sqlalchemy.register(session)`` adds seven listeners to every new session, which
+    cost more than the rest of a small request's database work. These are registered once
+    on the factory and read each session's transaction manager from ``session.info``; a
+    session without one (tests, scripts) is left alone.
+    """
+
+    @staticmethod
+    def _manager(session):
+        return session.info.get(TRANSACTION_MANAGER)
+
+    def after_begin(self, session, transaction, connection):
+        manager = self._manager(session)
+        if manager is not None:
+            zope.sqlalchemy.datamanager.join_transaction(session, transaction_manager=manager)
+
+    def after_attach(self, session, instance):
+        manager = self._manager(session)
+        if manager is not None:
+            zope.sqlalchemy.datamanager.join_transaction(session, transaction_manager=manager)
+
+    def after_flush(self, session, flush_context):
+        manager = self._manager(session)
+        if manager is not None:
+            zope.sqlalchemy.mark_changed(session, manager)
+
+    def after_bulk_update(self, update_context):
+        self.after_flush(update_context.session, None)
+
+    def after_bulk_delete(self, delete_context):
+        self.after_flush(delete_context.session, None)
+
+    def before_commit(self, session):
+        manager = self._manager(session)
+        if manager is not None:
+            assert session.in_nested_transaction() or (
+                manager.get().status == TransactionStatus.COMMITTING
+            ), "Transaction must be committed using the transaction manager"
+
+    def do_orm_execute(self, execute_state):
+        dml = execute_state.is_update or execute_state.is_insert or execute_state.is_delete
+        if execute_state.is_orm_statement and dml:
+            self.after_flush(execute_state.session, None)
+
+
 def get_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    events = _TransactionManagerEvents()
+    for name in (
+        "after_begin",
+        "after_attach",
+        "after_flush",
+        "after_bulk_update",
+        "after_bulk_delete",
+        "before_commit",
+        "do_orm_execute",
+    ):
+        event.listen(factory, name, getattr(events, name))
+    factory.desk_transaction_events = events
+    return factory
 
 
 def get_tm_session(session_factory: sessionmaker, transaction_manager, request=None) -> Session:
     """A session joined to ``transaction_manager``: committed or aborted with it."""
+    if getattr(session_factory, "desk_transaction_events", None) is not None:
+        return session_factory(info={"request": request, TRANSACTION_MANAGER: transaction_manager})
     dbsession = session_factory(info={"request": request})
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
@@ -92,7 +233,7 @@ def includeme(config) -> None:
     settings.setdefault("retry.activate_hook", "desk.tweens.retry_attempts")
     config.include("pyramid_retry")
 
-    engine = get_engine(settings)
+    engine = get_engine(settings, autocommit_reads=True)
     session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine

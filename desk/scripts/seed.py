@@ -30,8 +30,10 @@ counting up from the tables' current maximum, which lets events name their ticke
 round trip. On PostgreSQL the rows go through psycopg's binary ``COPY`` on the session's own
 connection, in batches, with the three tables locked against other writers; when the seed at
 least doubles the tickets, secondary indexes and foreign keys are dropped first and rebuilt
-at the end (see ``PostgresWriter``), and the sequences are moved past the new ids. On SQLite
-the rows are Core ``executemany`` inserts in chunks. Everything happens in the one
+at the end (see ``PostgresWriter``), and the sequences are moved past the new ids. The trigger
+that keeps ``ticket_counts`` exact is switched off for the load and the new tickets' counts
+are added in one pass before the commit. On SQLite the rows are Core ``executemany`` inserts
+in chunks (its triggers count them as they go). Everything happens in the one
 transaction of ``request.tm``, so a seed is all or nothing; ``ANALYZE`` follows the commit.
 """
 
@@ -50,6 +52,7 @@ from zope.sqlalchemy import mark_changed
 
 from ..models import Comment, Priority, Role, Ticket, TicketEvent, TicketStatus, User, utcnow
 from ..models import username_key as key_of
+from ..models.counts import ADD_COUNTS_SQL, COUNT_TRIGGER
 from ..models.meta import UTCDateTime
 from ..passwords import Passwords, password_problem
 from . import bootstrapped, check_ini, describe, fail
@@ -412,6 +415,8 @@ class PostgresWriter:
         self.driver = self.connection.connection.driver_connection
         self.out = out
         self.rebuild: list[str] = []
+        #: Tickets with ids above this were loaded with the count trigger off (see start).
+        self.recount_after: int | None = None
         # Ids are counted up from the current maximum, so no other writer may insert until
         # this transaction ends. Readers go on, unless ``start`` drops indexes: that locks
         # the tables entirely until the commit.
@@ -427,8 +432,12 @@ class PostgresWriter:
         ).scalar_one()
 
     def start(self, layout: Layout) -> None:
-        """Drop secondary indexes and foreign keys when rebuilding them is the faster way."""
-        if layout.count == 0 or layout.count < layout.ticket_id:
+        """Pause the count trigger; drop secondary indexes and foreign keys when rebuilding
+        them is the faster way."""
+        if layout.count == 0:
+            return
+        self.pause_counting(layout)
+        if layout.count < layout.ticket_id:
             return
         tables = {"tables": list(self.TABLE_NAMES)}
         statements = [
@@ -448,6 +457,36 @@ class PostgresWriter:
             )
             return
         self.rebuild = [create for _, create in statements]
+
+    def pause_counting(self, layout: Layout) -> None:
+        """Switch off the trigger that keeps ``ticket_counts`` exact, for this transaction.
+
+        Row by row, every ticket of the load would update the same few counter rows in one
+        transaction, each update a new version of a row that none can prune yet: the load
+        would slow down quadratically. ``finish`` adds the new tickets' counts in one GROUP
+        BY instead, before the commit, under the same lock. Without the tables' ownership the
+        trigger stays on (correct, slower).
+        """
+        found = self.connection.execute(
+            text(
+                "SELECT EXISTS (SELECT FROM pg_trigger"
+                " WHERE tgrelid = CAST('tickets' AS regclass) AND tgname = :name)"
+            ),
+            {"name": COUNT_TRIGGER},
+        ).scalar_one()
+        if not found:
+            return
+        try:
+            with self.driver.transaction(savepoint_name="desk_seed_counts"):
+                self.execute(f"ALTER TABLE tickets DISABLE TRIGGER {COUNT_TRIGGER}")
+        except psycopg.Error as exc:
+            print(
+                f"{PROG}: note: counting tickets row by row ({describe(exc)});"
+                " the load will be slower",
+                file=self.out,
+            )
+            return
+        self.recount_after = layout.ticket_id
 
     def execute(self, statement: str) -> None:
         """Run ``statement`` as it is: no parameters, so a ``%`` in it stays literal."""
@@ -480,6 +519,9 @@ class PostgresWriter:
                 text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :last)"),
                 {"last": last},
             )
+        if self.recount_after is not None:
+            self.connection.execute(text(ADD_COUNTS_SQL), {"after": self.recount_after})
+            self.execute(f"ALTER TABLE tickets ENABLE TRIGGER {COUNT_TRIGGER}")
         if self.rebuild:
             started = time.monotonic()
             print(f"  rebuilding {len(self.rebuild)} indexes and foreign keys", file=self.out)
