@@ -17,7 +17,7 @@ from ..queries import (
     ticket_ordering,
 )
 from ..representations import comment_json, etag, event_json, ticket_json, ticket_list_json
-from ..resources import ticket_factory
+from ..resources import TicketResource, ticket_factory
 from .paging import page
 
 TAGS = ["tickets"]
@@ -108,7 +108,8 @@ def create_ticket(request):
     new = workflow.create_ticket(
         request.dbsession, request.user, body["title"], body["description"], body["priority"]
     )
-    resource = request.context[str(new.id)]
+    # The new row is ours (inserted in this transaction): no need to look it up and lock it.
+    resource = TicketResource(new, request.context)
     request.response.status = 201
     request.response.location = request.route_url("ticket", id=new.id)
     answer = single_ticket(request, resource)
