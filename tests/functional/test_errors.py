@@ -1,8 +1,10 @@
 """Errors: always problem+json; size, media type and JSON checks; paths and operations."""
 
 import json
+from io import BytesIO
 
 import pytest
+from webob import Request
 
 from desk.models import Role
 
@@ -307,13 +309,8 @@ def test_readyz(testapp):
     assert response.json == {"status": "ok"}
 
 
-@pytest.mark.parametrize("size", [LIMIT + 1, 3 * LIMIT])
-def test_chunked_body_over_the_limit_is_413(testapp, size):
-    from io import BytesIO
-
-    from webob import Request
-
-    body = big_body(size)
+def post_chunked(testapp, body: bytes, headers: dict | None = None):
+    """POST ``body`` to /api/tickets/ as a chunked request: no Content-Length."""
     request = Request.blank("/api/tickets/", method="POST", content_type="application/json")
     request.environ["wsgi.input"] = BytesIO(body)
     request.environ.pop("CONTENT_LENGTH", None)
@@ -321,7 +318,13 @@ def test_chunked_body_over_the_limit_is_413(testapp, size):
     # What waitress sets for a chunked body: the stream ends where the body does.
     request.environ["wsgi.input_terminated"] = True
     request.environ["HTTP_HOST"] = "desk.test"
-    response = request.get_response(testapp.app)
+    request.headers.update(headers or {})
+    return request.get_response(testapp.app)
+
+
+@pytest.mark.parametrize("size", [LIMIT + 1, 3 * LIMIT])
+def test_chunked_body_over_the_limit_is_413(testapp, size):
+    response = post_chunked(testapp, big_body(size))
     assert response.status_int == 413
     assert response.content_type == PROBLEM_JSON
     assert response.json["status"] == 413
@@ -388,18 +391,7 @@ def test_problem_types_are_stable_per_kind(testapp, make, requester, operator, e
 
 
 def test_chunked_body_within_the_limit_is_served(testapp, make, requester):
-    from io import BytesIO
-
-    from webob import Request
-
     body = json.dumps({"title": "Sent in chunks"}).encode()
-    request = Request.blank("/api/tickets/", method="POST", content_type="application/json")
-    request.environ["wsgi.input"] = BytesIO(body)
-    request.environ.pop("CONTENT_LENGTH", None)
-    request.environ["HTTP_TRANSFER_ENCODING"] = "chunked"
-    request.environ["wsgi.input_terminated"] = True
-    request.environ["HTTP_HOST"] = "desk.test"
-    request.headers.update(make.headers(requester))
-    response = request.get_response(testapp.app)
+    response = post_chunked(testapp, body, make.headers(requester))
     assert response.status_int == 201
     assert response.json["title"] == "Sent in chunks"
