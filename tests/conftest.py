@@ -179,6 +179,23 @@ class Factory:
             headers=self.headers(executor),
         ).json
 
+    def ticket_in(self, status: str, requester: User, operator: User, executor: User) -> dict:
+        """A fresh ticket brought to ``status`` through the API (CANCELLED keeps an executor)."""
+        ticket = self.ticket(requester)
+        if status == "NEW":
+            return ticket
+        ticket = self.assign(ticket, operator, executor)
+        if status in ("IN_PROGRESS", "DONE"):
+            ticket = self.execute(ticket, executor, "IN_PROGRESS")
+        if status == "DONE":
+            ticket = self.execute(ticket, executor, "DONE")
+        if status == "CANCELLED":
+            ticket = self.testapp.post_json(
+                f"/api/tickets/{ticket['id']}/cancel/", {}, headers=self.headers(operator)
+            ).json
+        assert ticket["status"] == status
+        return ticket
+
 
 @pytest.fixture
 def make(registry, testapp) -> Factory:

@@ -86,15 +86,7 @@ def test_comments_page_with_links(testapp, make, requester):
 
 @pytest.mark.parametrize("status", ["NEW", "ASSIGNED", "IN_PROGRESS", "DONE", "CANCELLED"])
 def test_comments_are_allowed_in_every_status(testapp, make, requester, operator, executor, status):
-    ticket = make.ticket(requester)
-    if status != "NEW":
-        ticket = make.assign(ticket, operator, executor)
-    if status in ("IN_PROGRESS", "DONE"):
-        ticket = make.execute(ticket, executor, "IN_PROGRESS")
-    if status == "DONE":
-        ticket = make.execute(ticket, executor, "DONE")
-    if status == "CANCELLED":
-        ticket = cancel(testapp, make, ticket, operator)
+    ticket = make.ticket_in(status, requester, operator, executor)
     users = [requester, operator] + ([executor] if status != "NEW" else [])
     for user in users:
         comment(testapp, make, ticket, user, f"Note from {user.username}")

@@ -227,7 +227,7 @@ def test_patch_refuses_unknown_and_invalid_fields(testapp, make, requester, body
 
 @pytest.mark.parametrize("status", ["ASSIGNED", "IN_PROGRESS", "DONE", "CANCELLED"])
 def test_patch_once_not_new_is_409(testapp, make, requester, operator, executor, status):
-    ticket = ticket_in(make, status, requester, operator, executor)
+    ticket = make.ticket_in(status, requester, operator, executor)
     problem = testapp.patch_json(
         url(ticket), {"title": "Too late"}, headers=make.headers(requester), status=409
     ).json
@@ -236,24 +236,6 @@ def test_patch_once_not_new_is_409(testapp, make, requester, operator, executor,
 
 
 # --- lifecycle -----------------------------------------------------------------------------
-
-
-def ticket_in(make, status: str, requester, operator, executor) -> dict:
-    """A fresh ticket brought to ``status`` through the API (CANCELLED keeps an executor)."""
-    ticket = make.ticket(requester)
-    if status == "NEW":
-        return ticket
-    ticket = make.assign(ticket, operator, executor)
-    if status in ("IN_PROGRESS", "DONE"):
-        ticket = make.execute(ticket, executor, "IN_PROGRESS")
-    if status == "DONE":
-        ticket = make.execute(ticket, executor, "DONE")
-    if status == "CANCELLED":
-        ticket = make.testapp.post_json(
-            url(ticket, "cancel"), {}, headers=make.headers(operator)
-        ).json
-    assert ticket["status"] == status
-    return ticket
 
 
 def test_whole_lifecycle_with_timestamps(testapp, make, requester, operator, executor):
@@ -328,7 +310,7 @@ def test_assigned_at_is_the_latest_assignment(testapp, make, requester, operator
 
 
 def test_operator_cancels_in_progress(testapp, make, requester, operator, executor):
-    ticket = ticket_in(make, "IN_PROGRESS", requester, operator, executor)
+    ticket = make.ticket_in("IN_PROGRESS", requester, operator, executor)
     cancelled = testapp.post_json(
         url(ticket, "cancel"), {"reason": "Duplicate"}, headers=make.headers(operator)
     ).json
@@ -338,7 +320,7 @@ def test_operator_cancels_in_progress(testapp, make, requester, operator, execut
 
 @pytest.mark.parametrize("status", ["NEW", "ASSIGNED"])
 def test_requester_cancels_before_work_starts(testapp, make, requester, operator, executor, status):
-    ticket = ticket_in(make, status, requester, operator, executor)
+    ticket = make.ticket_in(status, requester, operator, executor)
     cancelled = testapp.post(url(ticket, "cancel"), headers=make.headers(requester)).json
     assert cancelled["status"] == "CANCELLED"
     assert cancelled["completed_at"] is None
@@ -390,7 +372,7 @@ def disallowed_id(status, actor, action, body) -> str:
 def test_disallowed_transitions_are_409(
     testapp, make, requester, operator, executor, status, actor, action, body
 ):
-    ticket = ticket_in(make, status, requester, operator, executor)
+    ticket = make.ticket_in(status, requester, operator, executor)
     user = {"requester": requester, "operator": operator, "executor": executor}[actor]
     if body == "executor":
         body = {"executor_id": make.user(Role.EXECUTOR).id}
@@ -521,16 +503,16 @@ def test_allowed_actions_are_what_the_routes_accept(
     user = users[caller]
     spare = make.user(Role.EXECUTOR)
 
-    shown = get(testapp, make, ticket_in(make, status, requester, operator, executor), user)
+    shown = get(testapp, make, make.ticket_in(status, requester, operator, executor), user)
     assert set(shown.json["allowed_actions"]) == ALLOWED[(caller, status)]
     assert len(shown.json["allowed_actions"]) == len(set(shown.json["allowed_actions"]))
 
     # A refused action changes nothing, so the refusals can share one ticket; each accepted
     # action gets a fresh one.
-    refused = ticket_in(make, status, requester, operator, executor)
+    refused = make.ticket_in(status, requester, operator, executor)
     for action in ACTIONS:
         if action in ALLOWED[(caller, status)]:
-            ticket = ticket_in(make, status, requester, operator, executor)
+            ticket = make.ticket_in(status, requester, operator, executor)
             response = attempt(testapp, make, ticket, action, user, spare)
             assert response.status_int in (200, 201), (action, response.text)
         else:
@@ -560,7 +542,7 @@ def test_lists_show_the_same_allowed_actions(
         caller, superuser
     )
     tickets = [
-        ticket_in(make, status, requester, operator, executor)
+        make.ticket_in(status, requester, operator, executor)
         for status in ("ASSIGNED", "IN_PROGRESS", "DONE", "CANCELLED")
     ]
     page = testapp.get(f"{TICKETS}{path}/", headers=make.headers(user)).json
