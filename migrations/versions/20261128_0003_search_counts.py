@@ -1,0 +1,148 @@
+"""search counts kept by triggers
+
+Exact counts of searched lists for the terms people search often (``desk.models.search_counts``):
+the ``search_terms`` and ``search_counts`` tables and, on PostgreSQL, the triggers on
+``tickets`` that keep every registered term's counts in step in the writing transaction. The
+tables start empty: terms are registered by the application (``desk.search_counts``). SQLite
+gets the tables only, and keeps counting searched lists row by row.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-28 18:00:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+#: Must match ``desk.models.counts.SLOTS`` (a migration does not import the app).
+SLOTS = 8
+
+#: What a change must touch to change a ticket's cells for some term.
+WATCHED_COLUMNS = ("status", "priority", "requester_id", "executor_id", "title", "description")
+
+
+def _matches(row: str) -> str:
+    """Whether ``row`` (OLD or NEW) matches term ``t``: exactly the list query's predicate,
+    ``title ILIKE p ESCAPE '\\' OR description ILIKE p ESCAPE '\\'``, NULL counting as no."""
+    return (
+        f"coalesce({row}.title ILIKE t.pattern ESCAPE '\\'"
+        f" OR {row}.description ILIKE t.pattern ESCAPE '\\', false)"
+    )
+
+
+# The 0002 function's cells, for each registered term that the old or the new row matches:
+# the old row's -1 where it matched, the new row's +1 where it matches, netted per cell and
+# applied in key order (no deadlock between two writers), in the slot of the transaction id.
+# Nothing to do, cheaply, while no term is registered.
+POSTGRES_FUNCTION = f"""
+CREATE FUNCTION search_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    cell_slot smallint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM search_terms) THEN
+        RETURN NULL;
+    END IF;
+    cell_slot := (txid_current() % {SLOTS})::smallint;
+    INSERT INTO search_counts AS c (term_id, scope, user_id, status, priority, slot, n)
+    SELECT m.term_id, d.scope, d.user_id, d.status, d.priority, cell_slot, sum(d.n)
+    FROM (
+        SELECT t.id,
+               TG_OP <> 'INSERT' AND {_matches("OLD")},
+               TG_OP <> 'DELETE' AND {_matches("NEW")}
+        FROM search_terms AS t
+    ) AS m (term_id, old_matches, new_matches)
+    CROSS JOIN LATERAL (
+        SELECT 0, 0, OLD.status, OLD.priority, -1 WHERE m.old_matches
+        UNION ALL
+        SELECT 1, OLD.requester_id, OLD.status, OLD.priority, -1 WHERE m.old_matches
+        UNION ALL
+        SELECT 2, OLD.executor_id, OLD.status, OLD.priority, -1
+        WHERE m.old_matches AND OLD.executor_id IS NOT NULL
+        UNION ALL
+        SELECT 0, 0, NEW.status, NEW.priority, 1 WHERE m.new_matches
+        UNION ALL
+        SELECT 1, NEW.requester_id, NEW.status, NEW.priority, 1 WHERE m.new_matches
+        UNION ALL
+        SELECT 2, NEW.executor_id, NEW.status, NEW.priority, 1
+        WHERE m.new_matches AND NEW.executor_id IS NOT NULL
+    ) AS d (scope, user_id, status, priority, n)
+    WHERE m.old_matches OR m.new_matches
+    GROUP BY m.term_id, d.scope, d.user_id, d.status, d.priority
+    HAVING sum(d.n) <> 0
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (term_id, scope, user_id, status, priority, slot)
+    DO UPDATE SET n = c.n + excluded.n;
+    RETURN NULL;
+END
+$$
+"""
+POSTGRES_TRUNCATE_FUNCTION = """
+CREATE FUNCTION search_counts_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM search_counts;
+    RETURN NULL;
+END
+$$
+"""
+# Deferred to the commit, like ticket_counts' triggers.
+POSTGRES_TRIGGERS = (
+    "CREATE CONSTRAINT TRIGGER search_counts_insert_delete AFTER INSERT OR DELETE ON tickets"
+    " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION search_counts_apply()",
+    f"CREATE CONSTRAINT TRIGGER search_counts_update AFTER UPDATE OF {', '.join(WATCHED_COLUMNS)}"
+    " ON tickets DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ("
+    + " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in WATCHED_COLUMNS)
+    + ") EXECUTE FUNCTION search_counts_apply()",
+    "CREATE TRIGGER search_counts_truncate AFTER TRUNCATE ON tickets"
+    " FOR EACH STATEMENT EXECUTE FUNCTION search_counts_truncate()",
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "search_terms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pattern", sa.Text(), nullable=False),
+        sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_terms")),
+        sa.UniqueConstraint("pattern", name=op.f("uq_search_terms_pattern")),
+    )
+    op.create_table(
+        "search_counts",
+        sa.Column("term_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("scope", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("priority", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("slot", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "term_id",
+            "scope",
+            "user_id",
+            "status",
+            "priority",
+            "slot",
+            name=op.f("pk_search_counts"),
+        ),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(POSTGRES_FUNCTION)
+        op.execute(POSTGRES_TRUNCATE_FUNCTION)
+        for statement in POSTGRES_TRIGGERS:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER search_counts_truncate ON tickets")
+        op.execute("DROP TRIGGER search_counts_update ON tickets")
+        op.execute("DROP TRIGGER search_counts_insert_delete ON tickets")
+        op.execute("DROP FUNCTION search_counts_truncate()")
+        op.execute("DROP FUNCTION search_counts_apply()")
+    op.drop_table("search_counts")
+    op.drop_table("search_terms")
