@@ -13,6 +13,7 @@ from ..queries import (
     EVENTS_OLDEST_FIRST,
     comment_query,
     event_query,
+    search_pattern,
     ticket_list_query,
     ticket_ordering,
 )
@@ -80,14 +81,21 @@ def check_if_match(request) -> None:
 
 def list_tickets(request, scope: str) -> dict:
     container = request.context
-    query = ticket_list_query(request.user, scope, request.validated.get("querystring", {}))
-    ordering = ticket_ordering(request.validated.get("querystring", {}).get("ordering"))
-    return page(
+    params = request.validated.get("querystring", {})
+    query = ticket_list_query(request.user, scope, params)
+    ordering = ticket_ordering(params.get("ordering"))
+    answer = page(
         request,
         query,
         ordering,
         lambda rows: ticket_list_json(request, container, rows),
     )
+    if params.get("search"):
+        # A frequent term gets counters of its own (desk.search_counts); never fails.
+        request.registry["search_counts"].after_search(
+            search_pattern(params["search"]), answer["count"]
+        )
+    return answer
 
 
 @tickets.post(
