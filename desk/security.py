@@ -17,11 +17,15 @@ go to the ``desk.security`` logger with the user and the client address, never a
 
 import hashlib
 import logging
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 import jwt
+from cachetools import LRUCache
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import RequestLocalCache
 from pyramid_jwt.policy import JWTAuthenticationPolicy
@@ -35,6 +39,10 @@ security_log = logging.getLogger("desk.security")
 ACCESS_TOKEN_TYPE = "access"
 #: Claims an access token must carry; PyJWT refuses one without them.
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "typ", "epoch"]
+
+#: Tokens whose signature and claims each process remembers having verified (about 600 bytes
+#: each): a client's token is checked in full once, then only for its expiry.
+VERIFIED_TOKENS_CACHED = 4096
 
 #: Session keys: who logged in, and their token epoch then (a password change ends it).
 SESSION_USER_ID = "desk.user_id"
@@ -85,6 +93,9 @@ class RotatingJWTPolicy(JWTAuthenticationPolicy):
         self.kid = key_id(secret)
         # Previous keys first, so that the current key wins if one were listed twice.
         self.keys = {key_id(key): key for key in (*previous_secrets, secret)}
+        #: token -> (its expiry as a POSIX timestamp, its claims)
+        self.verified: LRUCache[str, tuple[float, Mapping]] = LRUCache(VERIFIED_TOKENS_CACHED)
+        self.verified_lock = threading.Lock()
 
     def create_token(self, principal, expiration=None, audience=None, **claims) -> str:
         now = datetime.now(UTC)
@@ -102,8 +113,34 @@ class RotatingJWTPolicy(JWTAuthenticationPolicy):
             json_encoder=self.json_encoder,
         )
 
-    def verify(self, token: str) -> dict:
-        """The token's claims, or InvalidToken: unknown key, bad signature, expired..."""
+    def verify(self, token: str) -> Mapping:
+        """The token's claims (read-only), or InvalidToken: unknown key, bad signature, expired...
+
+        A client sends the same token with every request until it expires. PyJWT parses and
+        checks it in about a tenth of a small request's time, so the claims of tokens that
+        verified are remembered (``VERIFIED_TOKENS_CACHED``, least recently used first out);
+        a remembered token is then checked for its expiry alone, which is the one thing about
+        it that changes. Keys are fixed for a process's life, so nothing else can. Whether
+        the user may still use it (active, same password) is read from the database on every
+        request either way.
+        """
+        with self.verified_lock:
+            expiry, claims = self.verified.get(token, (0.0, None))
+        # PyJWT's test: expired once ``exp <= now - leeway``.
+        if claims is not None and expiry > time.time() - self.leeway_seconds:
+            return claims
+        claims = MappingProxyType(self.decode(token))
+        with self.verified_lock:
+            self.verified[token] = (float(claims["exp"]), claims)
+        return claims
+
+    @property
+    def leeway_seconds(self) -> float:
+        leeway = self.leeway
+        return leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
+
+    def decode(self, token: str) -> dict:
+        """Verify ``token`` in full with PyJWT: its key, signature and claims."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self.keys.get(kid) if isinstance(kid, str) else None
@@ -123,7 +160,7 @@ class RotatingJWTPolicy(JWTAuthenticationPolicy):
 
     def jwt_decode(self, request, token) -> dict:
         try:
-            return self.verify(token)
+            return dict(self.verify(token))
         except InvalidToken:
             return {}
 
