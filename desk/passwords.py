@@ -1,7 +1,21 @@
-"""Password hashing with argon2id, at or above OWASP's minimum parameters by default."""
+"""Password hashing with argon2id, at or above OWASP's minimum parameters by default.
+
+Every hash and verification runs on one small pool of threads (``HASHING_THREADS``, one per
+core), whichever request thread asks. argon2id fills ``memory_cost`` KiB (19 MiB by default)
+per call, and glibc keeps that block in the malloc arena of the thread that used it: spread
+over every waitress thread, logins would leave 19 MiB behind in each. On the pool, only a
+core's worth of threads ever holds it, so a server may run as many request threads as its
+database round trips call for. More than one argon2 per core at a time would not be faster.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+HASHING_THREADS = os.cpu_count() or 1
+_hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="desk-argon2")
 
 
 def password_problem(password: str, username: str | None = None) -> str | None:
@@ -25,7 +39,7 @@ class Passwords:
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )
         # Verified against when the username is unknown, so that both failures cost the same.
-        self.dummy_hash = self.hasher.hash("desk-timing-equalizer")
+        self.dummy_hash = self.hash("desk-timing-equalizer")
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Passwords":
@@ -36,10 +50,13 @@ class Passwords:
         )
 
     def hash(self, password: str) -> str:
-        return self.hasher.hash(password)
+        return _hashing.submit(self.hasher.hash, password).result()
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """True when ``password`` matches; with no hash, spends the same time and says False."""
+        return _hashing.submit(self._verify, password_hash, password).result()
+
+    def _verify(self, password_hash: str | None, password: str) -> bool:
         try:
             return self.hasher.verify(password_hash or self.dummy_hash, password) and bool(
                 password_hash
