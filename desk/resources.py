@@ -81,15 +81,18 @@ class TicketContainer(Container):
 
     def __getitem__(self, segment: str) -> "TicketResource":
         ticket_id = parse_id(segment)
-        query = self.dbsession.query(Ticket).filter(Ticket.id == ticket_id)
-        if self.request.method not in ("GET", "HEAD"):
+        if self.request.method in ("GET", "HEAD"):
+            ticket = self.dbsession.get(Ticket, ticket_id)
+        else:
             # Writers on one ticket queue up here, so each sees the last one's result. The
             # people are loaded after the lock: a joined row would be the one read before
             # the wait (PostgreSQL re-reads only the locked row), naming a stale executor.
-            query = query.with_for_update(of=Ticket).options(
-                lazyload(Ticket.requester), lazyload(Ticket.executor)
+            ticket = self.dbsession.get(
+                Ticket,
+                ticket_id,
+                with_for_update={"of": Ticket},
+                options=[lazyload(Ticket.requester), lazyload(Ticket.executor)],
             )
-        ticket = query.one_or_none()
         if ticket is None:
             raise KeyError(segment)
         return TicketResource(ticket, parent=self)
