@@ -4,14 +4,13 @@ Imports nothing from the rest of the package; everything above it imports from h
 """
 
 import os
+import re
 import time
 
-import zope.sqlalchemy
 from psycopg import pq
 from sqlalchemy import Select, engine_from_config, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
-from transaction._transaction import Status as TransactionStatus
 from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 
 from .comment import Comment
@@ -88,6 +87,9 @@ def _note_checkin(dbapi_connection, record) -> None:
 
 
 _IDLE = pq.TransactionStatus.IDLE
+#: PostgreSQL's row-locking clauses. Values are bound, never in the text, so a match is the
+#: clause itself (a false match would only open a transaction for a read).
+_ROW_LOCK = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
 def _begin_before_writes(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -104,11 +106,10 @@ def _begin_before_writes(conn, cursor, statement, parameters, context, executema
     if driver.info.transaction_status != _IDLE:
         return
     compiled = getattr(context, "compiled", None)
-    query = getattr(compiled, "statement", None)
     if (
-        isinstance(query, Select)
-        and query._for_update_arg is None
+        isinstance(getattr(compiled, "statement", None), Select)
         and statement.lstrip()[:6].upper() == "SELECT"
+        and not _ROW_LOCK.search(statement)
     ):
         return
     driver.execute("BEGIN")
@@ -148,81 +149,49 @@ def get_engine(
     return engine
 
 
-#: ``session.info`` key of the transaction manager that a request's session is joined to.
-TRANSACTION_MANAGER = "desk.transaction_manager"
+#: ``session.info`` key of zope.sqlalchemy's events for the request's transaction manager.
+ZOPE_EVENTS = "desk.zope_events"
+
+#: The session events zope.sqlalchemy listens to, and where each finds its session.
+_ZOPE_EVENT_SESSIONS = {
+    "after_begin": lambda session, *_: session,
+    "after_attach": lambda session, *_: session,
+    "after_flush": lambda session, *_: session,
+    "after_bulk_update": lambda context: context.session,
+    "after_bulk_delete": lambda context: context.session,
+    "before_commit": lambda session: session,
+    "do_orm_execute": lambda state: state.session,
+}
 
 
-class _TransactionManagerEvents(ZopeTransactionEvents):
-    """zope.sqlalchemy's session events, listened to once per session factory.
+def _forward_to_zope(name: str, session_of):
+    def listener(*args) -> None:
+        events = session_of(*args).info.get(ZOPE_EVENTS)
+        if events is not None:
+            getattr(events, name)(*args)
 
-    ``zope.sqlalchemy.register(session)`` adds seven listeners to every new session, which
-    cost more than the rest of a small request's database work. These are registered once
-    on the factory and read each session's transaction manager from ``session.info``; a
-    session without one (tests, scripts) is left alone.
-    """
-
-    @staticmethod
-    def _manager(session):
-        return session.info.get(TRANSACTION_MANAGER)
-
-    def after_begin(self, session, transaction, connection):
-        manager = self._manager(session)
-        if manager is not None:
-            zope.sqlalchemy.datamanager.join_transaction(session, transaction_manager=manager)
-
-    def after_attach(self, session, instance):
-        manager = self._manager(session)
-        if manager is not None:
-            zope.sqlalchemy.datamanager.join_transaction(session, transaction_manager=manager)
-
-    def after_flush(self, session, flush_context):
-        manager = self._manager(session)
-        if manager is not None:
-            zope.sqlalchemy.mark_changed(session, manager)
-
-    def after_bulk_update(self, update_context):
-        self.after_flush(update_context.session, None)
-
-    def after_bulk_delete(self, delete_context):
-        self.after_flush(delete_context.session, None)
-
-    def before_commit(self, session):
-        manager = self._manager(session)
-        if manager is not None:
-            assert session.in_nested_transaction() or (
-                manager.get().status == TransactionStatus.COMMITTING
-            ), "Transaction must be committed using the transaction manager"
-
-    def do_orm_execute(self, execute_state):
-        dml = execute_state.is_update or execute_state.is_insert or execute_state.is_delete
-        if execute_state.is_orm_statement and dml:
-            self.after_flush(execute_state.session, None)
+    return listener
 
 
 def get_session_factory(engine: Engine) -> sessionmaker:
+    """Sessions that join the transaction manager named in their ``info`` (``get_tm_session``).
+
+    ``zope.sqlalchemy.register(session)`` adds seven event listeners to every new session,
+    which cost more than the rest of a small request's database work (BENCHMARKS.md). Here
+    the listeners are added once, to the factory, and hand each event to the session's own
+    ``ZopeTransactionEvents``, zope.sqlalchemy's class, made per session by
+    ``get_tm_session``. A session without one (tests, scripts) is left alone.
+    """
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    events = _TransactionManagerEvents()
-    for name in (
-        "after_begin",
-        "after_attach",
-        "after_flush",
-        "after_bulk_update",
-        "after_bulk_delete",
-        "before_commit",
-        "do_orm_execute",
-    ):
-        event.listen(factory, name, getattr(events, name))
-    factory.desk_transaction_events = events
+    for name, session_of in _ZOPE_EVENT_SESSIONS.items():
+        event.listen(factory, name, _forward_to_zope(name, session_of))
     return factory
 
 
 def get_tm_session(session_factory: sessionmaker, transaction_manager, request=None) -> Session:
     """A session joined to ``transaction_manager``: committed or aborted with it."""
-    if getattr(session_factory, "desk_transaction_events", None) is not None:
-        return session_factory(info={"request": request, TRANSACTION_MANAGER: transaction_manager})
-    dbsession = session_factory(info={"request": request})
-    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
-    return dbsession
+    events = ZopeTransactionEvents(transaction_manager=transaction_manager)
+    return session_factory(info={"request": request, ZOPE_EVENTS: events})
 
 
 def includeme(config) -> None:
