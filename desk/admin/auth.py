@@ -16,6 +16,7 @@ from pyramid.view import view_config
 from .. import accounts
 from ..exceptions import AuthenticationFailed, TooManyRequests
 from ..schemas import text
+from ..security import log_security_event
 from . import forms
 from .i18n import translator
 from .rendering import flash, page
@@ -96,6 +97,7 @@ def log_in(request: Request) -> Response:
         return login_page(request, message=message, status=400)
     throttle.succeeded(request.dbsession, data["username"])
     if not request.registry["security_policy"].may_hold_session(user):
+        log_security_event("admin_login_refused", user=user.id, address=address)
         return page(
             request,
             "error.jinja2",

@@ -10,6 +10,7 @@ import logging
 
 import pytest
 
+from desk.models import Role
 from tests.conftest import PASSWORD
 
 ADDRESS = "203.0.113.7"
@@ -102,3 +103,31 @@ def test_client_controlled_text_cannot_forge_a_log_line(client, caplog):
     login(client, "mallory'evil", "x", 401)
     lines = [r.getMessage() for r in caplog.records if r.name == "desk.security"]
     assert lines == [f'login_failed user="mallory\'evil" address={ADDRESS}']
+
+
+def admin_login(client, username: str, password: str, status: int):
+    form = client.get("/admin/login/").forms["login-form"]
+    form["username"], form["password"] = username, password
+    return form.submit(status=status)
+
+
+def test_the_admin_logs_its_security_events_on_the_same_logger(client, make, caplog):
+    operator = make.user(Role.OPERATOR)
+    root = make.user(Role.OPERATOR, superuser=True)
+    caplog.set_level(logging.INFO, logger="desk.security")
+
+    admin_login(client, operator.username, WRONG_PASSWORD, 400)
+    admin_login(client, operator.username, PASSWORD, 403)  # not a superuser
+    client.reset()
+    admin_login(client, root.username, PASSWORD, 303)
+    client.post("/admin/logout/", {"csrf_token": "forged"}, status=400)
+
+    events = [r.getMessage() for r in caplog.records if r.name == "desk.security"]
+    expected = [
+        f"login_failed user={operator.username!r} address={ADDRESS}",
+        f"admin_login_refused user={operator.id} address={ADDRESS}",
+        f"csrf_failed user={root.id} address={ADDRESS} method='POST' path='/admin/logout/'",
+    ]
+    for line in expected:
+        assert any(event.startswith(line) for event in events), (line, events)
+    assert not any(PASSWORD in event or WRONG_PASSWORD in event for event in events)
