@@ -35,54 +35,67 @@ def _matches(row: str) -> str:
     )
 
 
-# For each registered term, in id order: two ILIKE tests of the old and of the new row (plain
-# PL/pgSQL expressions, no query to plan), and only for a term that either matches, the 0002
-# function's statement: the old row's -1 where it matched, the new row's +1 where it matches,
-# netted per cell and applied in key order (no deadlock between two writers), in the slot of
-# the transaction id. While no term is registered, the loop reads an empty table.
+# Each registered term is tested with two ILIKE expressions, old row and new row (plain
+# PL/pgSQL expressions, no query to plan; once when an update leaves the text alone). For the
+# terms either matches, one statement as in 0002: the old row's -1 where it matched, the new
+# row's +1 where it matches, netted per cell and applied in key order (no deadlock between
+# two writers), in the slot of the transaction id. While no term is registered, or none
+# matches, the loop is all there is.
 POSTGRES_FUNCTION = f"""
 CREATE FUNCTION search_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     term record;
-    old_matches boolean;
-    new_matches boolean;
+    old_matches boolean := false;
+    new_matches boolean := false;
     same_text boolean;
+    old_terms integer[] := '{{}}';
+    new_terms integer[] := '{{}}';
 BEGIN
     -- A status, priority or people change matches as the row did: test it once.
     same_text := TG_OP = 'UPDATE' AND OLD.title IS NOT DISTINCT FROM NEW.title
         AND OLD.description IS NOT DISTINCT FROM NEW.description;
-    FOR term IN SELECT id, pattern FROM search_terms ORDER BY id LOOP
-        old_matches := TG_OP <> 'INSERT' AND {_matches("OLD")};
+    FOR term IN SELECT id, pattern FROM search_terms LOOP
+        IF TG_OP <> 'INSERT' THEN
+            old_matches := {_matches("OLD")};
+        END IF;
         IF same_text THEN
             new_matches := old_matches;
-        ELSE
-            new_matches := TG_OP <> 'DELETE' AND {_matches("NEW")};
+        ELSIF TG_OP <> 'DELETE' THEN
+            new_matches := {_matches("NEW")};
         END IF;
-        CONTINUE WHEN NOT (old_matches OR new_matches);
-        INSERT INTO search_counts AS c (term_id, scope, user_id, status, priority, slot, n)
-        SELECT term.id, d.scope, d.user_id, d.status, d.priority,
-               (txid_current() % {SLOTS})::smallint, sum(d.n)
-        FROM (
-            SELECT 0, 0, OLD.status, OLD.priority, -1 WHERE old_matches
-            UNION ALL
-            SELECT 1, OLD.requester_id, OLD.status, OLD.priority, -1 WHERE old_matches
-            UNION ALL
-            SELECT 2, OLD.executor_id, OLD.status, OLD.priority, -1
-            WHERE old_matches AND OLD.executor_id IS NOT NULL
-            UNION ALL
-            SELECT 0, 0, NEW.status, NEW.priority, 1 WHERE new_matches
-            UNION ALL
-            SELECT 1, NEW.requester_id, NEW.status, NEW.priority, 1 WHERE new_matches
-            UNION ALL
-            SELECT 2, NEW.executor_id, NEW.status, NEW.priority, 1
-            WHERE new_matches AND NEW.executor_id IS NOT NULL
-        ) AS d (scope, user_id, status, priority, n)
-        GROUP BY d.scope, d.user_id, d.status, d.priority
-        HAVING sum(d.n) <> 0
-        ORDER BY 2, 3, 4, 5
-        ON CONFLICT (term_id, scope, user_id, status, priority, slot)
-        DO UPDATE SET n = c.n + excluded.n;
+        IF old_matches THEN
+            old_terms := old_terms || term.id;
+        END IF;
+        IF new_matches THEN
+            new_terms := new_terms || term.id;
+        END IF;
     END LOOP;
+    IF cardinality(old_terms) = 0 AND cardinality(new_terms) = 0 THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO search_counts AS c (term_id, scope, user_id, status, priority, slot, n)
+    SELECT d.term_id, d.scope, d.user_id, d.status, d.priority,
+           (txid_current() % {SLOTS})::smallint, sum(d.n)
+    FROM (
+        SELECT t, 0, 0, OLD.status, OLD.priority, -1 FROM unnest(old_terms) AS t
+        UNION ALL
+        SELECT t, 1, OLD.requester_id, OLD.status, OLD.priority, -1 FROM unnest(old_terms) AS t
+        UNION ALL
+        SELECT t, 2, OLD.executor_id, OLD.status, OLD.priority, -1 FROM unnest(old_terms) AS t
+        WHERE OLD.executor_id IS NOT NULL
+        UNION ALL
+        SELECT t, 0, 0, NEW.status, NEW.priority, 1 FROM unnest(new_terms) AS t
+        UNION ALL
+        SELECT t, 1, NEW.requester_id, NEW.status, NEW.priority, 1 FROM unnest(new_terms) AS t
+        UNION ALL
+        SELECT t, 2, NEW.executor_id, NEW.status, NEW.priority, 1 FROM unnest(new_terms) AS t
+        WHERE NEW.executor_id IS NOT NULL
+    ) AS d (term_id, scope, user_id, status, priority, n)
+    GROUP BY d.term_id, d.scope, d.user_id, d.status, d.priority
+    HAVING sum(d.n) <> 0
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (term_id, scope, user_id, status, priority, slot)
+    DO UPDATE SET n = c.n + excluded.n;
     RETURN NULL;
 END
 $$
