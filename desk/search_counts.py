@@ -19,6 +19,9 @@ request's:
 3. The term is looked up again; the oldest terms beyond ``max_terms`` are evicted with their
    counts; the term and its initial counts (one GROUP BY over the matching tickets) go in.
 
+Writers must run at READ COMMITTED (Desk's level): their deferred trigger then reads the
+terms in a snapshot taken at their commit, after any registration that held them back.
+
 Every reader decides in its own snapshot whether a term is registered (``desk.queries``), so
 the set of patterns kept here is only a hint that saves asking the database again; it expires,
 because another process may evict a term. A failed registration never fails the request that
@@ -119,10 +122,17 @@ class SearchCounts:
 
     @classmethod
     def from_settings(cls, settings: dict, engine: Engine) -> "SearchCounts":
+        max_terms = int(settings.get("desk.search_counts.max_terms", DEFAULT_MAX_TERMS))
+        isolation = settings.get("sqlalchemy.isolation_level", "READ COMMITTED").upper()
+        if isolation != "READ COMMITTED" and max_terms:
+            # A writer whose snapshot predates a registration would not see the new term
+            # when its trigger runs at the commit, and its ticket would go uncounted.
+            log.warning("search terms are not registered at isolation level %s", isolation)
+            max_terms = 0
         return cls(
             engine,
             min_matches=int(settings.get("desk.search_counts.min_matches", DEFAULT_MIN_MATCHES)),
-            max_terms=int(settings.get("desk.search_counts.max_terms", DEFAULT_MAX_TERMS)),
+            max_terms=max_terms,
         )
 
     @property
