@@ -6,18 +6,21 @@
 The database must hold ``desk-seed`` data. Each route is called ``--requests`` times per round
 through the whole WSGI app of ``production.ini`` (tweens, security, pyramid_tm) from one
 thread; the figure is the process CPU time per request, the minimum over the rounds, with
-the wall time beside it (that includes PostgreSQL's share). ``--profile ROUTE`` prints a
-cProfile of that route instead.
+the wall time beside it (that includes PostgreSQL's share). The first line is the
+benchmark's baseline app (``bench/baseline.py``) through the same harness, for scale.
+``--profile ROUTE`` prints a cProfile of that route instead.
 """
 
 import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import time
 from pathlib import Path
 
+from baseline import make_app as make_baseline
 from pyramid.paster import get_app, setup_logging
 from webtest import TestApp
 
@@ -94,6 +97,13 @@ def main() -> None:
         print(out.getvalue())
         return
     names = [n for n in args.only.split(",") if n] or list(table)
+    if not args.only:
+        url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
+        baseline = TestApp(make_baseline(url, 1))
+        route = ("GET", "/", {}, None)
+        measure(baseline, route, 1, 20)
+        cpu, wall = measure(baseline, route, args.rounds, args.requests)
+        print(f"{'baseline':12} {cpu:8.0f} µs CPU {wall:8.0f} µs wall")
     for name in names:
         measure(app, table[name], 1, 20)  # warm up: prepared statements, caches
         cpu, wall = measure(app, table[name], args.rounds, args.requests)
