@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from .exceptions import DeskError, TooManyRequests
 from .permissions import Permission
 from .resources import Container, TicketResource
-from .security import log_security_event
+from .security import log_request_event
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +102,8 @@ def forbidden(exc, request) -> Response:
         Permission.TICKET_VIEW, context
     )
     # Logged also when answered 404: probing other people's tickets is what to look for.
-    log_security_event(
-        "permission_denied",
-        user=request.authenticated_userid,
-        address=request.client_addr,
-        level=logging.INFO,
-        method=request.method,
-        path=request.path,
-        answered=404 if hidden else 403,
+    log_request_event(
+        "permission_denied", request, level=logging.INFO, answered=404 if hidden else 403
     )
     if hidden:
         # A ticket the caller may not see does not exist for them.

@@ -61,6 +61,19 @@ def log_security_event(
     security_log.log(level, "%s user=%r address=%s%s", event, user, address or "unknown", extra)
 
 
+def log_request_event(event: str, request, level: int = logging.WARNING, **details) -> None:
+    """``log_security_event`` for ``request``: its user, address, method and path."""
+    log_security_event(
+        event,
+        user=request.authenticated_userid,
+        address=request.client_addr,
+        level=level,
+        method=request.method,
+        path=request.path,
+        **details,
+    )
+
+
 def key_id(secret: str) -> str:
     """A key's public name for the ``kid`` header: the start of its SHA-256 fingerprint.
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import database_unavailable
 from ..exceptions import DeskError
-from ..security import log_security_event
+from ..security import log_request_event
 from .i18n import translator
 from .registry import N_
 from .rendering import page
@@ -50,15 +50,7 @@ def to_login(request: Request) -> Response:
 def forbidden(exc: HTTPForbidden, request: Request) -> Response:
     if request.authenticated_userid is None:
         return to_login(request)
-    log_security_event(
-        "permission_denied",
-        user=request.authenticated_userid,
-        address=request.client_addr,
-        level=logging.INFO,
-        method=request.method,
-        path=request.path,
-        answered=403,
-    )
+    log_request_event("permission_denied", request, level=logging.INFO, answered=403)
     return error_page(
         request,
         403,
@@ -77,14 +69,7 @@ def not_found(exc: HTTPNotFound, request: Request) -> Response:
 @exception_view_config(BadCSRFToken, path_info=ADMIN_PATHS)
 @exception_view_config(BadCSRFOrigin, path_info=ADMIN_PATHS)
 def bad_csrf(exc: HTTPException, request: Request) -> Response:
-    log_security_event(
-        "csrf_failed",
-        user=request.authenticated_userid,
-        address=request.client_addr,
-        method=request.method,
-        path=request.path,
-        reason=exc.detail,
-    )
+    log_request_event("csrf_failed", request, reason=exc.detail)
     return error_page(
         request,
         400,
