@@ -34,8 +34,9 @@ class CountScope(IntEnum):
     EXECUTOR = 2
 
 
-class TicketCount(Base):
-    __tablename__ = "ticket_counts"
+class CountCell:
+    """The columns of a counter row: a list's cell (scope, user, status, priority), one of its
+    ``SLOTS``, and its share of the cell's tickets."""
 
     scope: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     #: The requester's or executor's id; 0 for ``ALL``.
@@ -45,6 +46,10 @@ class TicketCount(Base):
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     #: Tickets in this cell; a slot's share may be negative, the sum over slots never is.
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class TicketCount(CountCell, Base):
+    __tablename__ = "ticket_counts"
 
 
 #: The row trigger on ``tickets`` for INSERT and DELETE (the migration creates it); a bulk

@@ -18,9 +18,10 @@ term: its searched lists always count rows.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text
+from sqlalchemy import Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .counts import CountCell
 from .meta import Base, UTCDateTime, utcnow
 
 
@@ -34,7 +35,7 @@ class SearchTerm(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SearchCount(Base):
+class SearchCount(CountCell, Base):
     """Like ``TicketCount``, for the tickets that match one registered term."""
 
     __tablename__ = "search_counts"
@@ -42,13 +43,9 @@ class SearchCount(Base):
     #: ``search_terms.id``; no foreign key: rows are only written by the triggers and by the
     #: registration, and a term's rows are deleted with it under the table lock. A foreign
     #: key would add a lookup in ``search_terms`` to every counter write.
-    term_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    scope: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    n: Mapped[int] = mapped_column(BigInteger)
+    term_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False, sort_order=-1
+    )
 
 
 #: The row trigger on ``tickets`` for INSERT and DELETE; a bulk load may switch it off for its
