@@ -5,6 +5,7 @@
 
 from datetime import date, datetime
 
+import orjson
 from pyramid.config import Configurator
 from pyramid.renderers import JSON
 
@@ -14,8 +15,15 @@ from .settings import load_settings
 from .throttle import LoginThrottle
 
 
+def orjson_dumps(value, default=None, **_options) -> bytes:
+    """Pyramid's JSON renderer's serializer, by orjson: about 5% of a small request's CPU
+    less than the standard library's (BENCHMARKS.md). orjson writes aware datetimes as
+    ``isoformat`` does; ``default`` is the renderer's adapter lookup for anything else."""
+    return orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS)
+
+
 def json_renderer() -> JSON:
-    renderer = JSON()
+    renderer = JSON(serializer=orjson_dumps)
     renderer.add_adapter(datetime, lambda value, request: value.isoformat())
     renderer.add_adapter(date, lambda value, request: value.isoformat())
     return renderer

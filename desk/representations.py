@@ -7,8 +7,6 @@ up in the registry, which cost more than the rest of a ticket's representation.
 
 from datetime import datetime
 
-from pyramid.authorization import Everyone
-
 from .models import Comment, Priority, Ticket, TicketEvent, User
 from .resources import TicketContainer, TicketResource
 from .workflow import allowed_actions
@@ -38,7 +36,8 @@ def user_json(user: User) -> dict:
     }
 
 
-def ticket_json(request, resource: TicketResource) -> dict:
+def ticket_json(request, resource: TicketResource, actions: list[str] | None = None) -> dict:
+    """A ticket; ``actions`` are its ``allowed_actions`` when the caller knows them already."""
     ticket = resource.ticket
     return {
         "id": ticket.id,
@@ -52,52 +51,26 @@ def ticket_json(request, resource: TicketResource) -> dict:
         "updated_at": iso(ticket.updated_at),
         "assigned_at": iso(ticket.assigned_at),
         "completed_at": iso(ticket.completed_at),
-        "allowed_actions": allowed_actions(request, resource),
+        "allowed_actions": actions if actions is not None else allowed_actions(request, resource),
     }
 
 
-class PagePermissions:
-    """The request, with ``has_permission`` on a page's tickets memoized.
-
-    A ticket's permissions are its ACL's, then its container's and the root's. ACL entries
-    for principals the caller does not hold never match, so two tickets of one container
-    whose entries for the caller's principals are the same grant the caller the same
-    permissions. A page of 100 tickets asks for ``allowed_actions`` some 900 times; this
-    answers all but a handful from the first ticket with the same entries. Anything else is
-    the request's own.
-    """
-
-    def __init__(self, request):
-        self._request = request
-        identity = request.identity
-        principals = getattr(identity, "principals", None)
-        self._principals = None if principals is None else frozenset((Everyone, *principals))
-        self._answers = {}
-        self._entries = {}
-
-    def __getattr__(self, name):
-        return getattr(self._request, name)
-
-    def has_permission(self, permission, context=None):
-        if self._principals is None or not isinstance(context, TicketResource):
-            return self._request.has_permission(permission, context)
-        entries = self._entries.get(id(context))
-        if entries is None:
-            acl = context.__acl__
-            entries = tuple(ace for ace in acl if ace[1] in self._principals)
-            # Keyed by id() while the resource lives: ticket_list_json keeps them all.
-            self._entries[id(context)] = entries
-        key = (permission, context.__parent__, entries)
-        answer = self._answers.get(key)
-        if answer is None:
-            answer = self._answers[key] = self._request.has_permission(permission, context)
-        return answer
-
-
 def ticket_list_json(request, container: TicketContainer, tickets: list[Ticket]) -> list[dict]:
-    page = PagePermissions(request)
-    resources = [TicketResource(ticket, container) for ticket in tickets]
-    return [ticket_json(page, resource) for resource in resources]
+    """A page of tickets, ``allowed_actions`` computed once per (status, requester, executor).
+
+    A ticket's permissions are its ACL's (its requester's and executor's entries), then its
+    container's and the root's, and the actions depend on its status besides: two tickets of
+    one page that agree on those three get the same actions from the same policy.
+    """
+    actions: dict[tuple, list[str]] = {}
+    answers = []
+    for ticket in tickets:
+        resource = TicketResource(ticket, container)
+        key = (ticket.status, ticket.requester_id, ticket.executor_id)
+        if key not in actions:
+            actions[key] = allowed_actions(request, resource)
+        answers.append(ticket_json(request, resource, actions=actions[key]))
+    return answers
 
 
 def etag(ticket: Ticket) -> str:

@@ -8,6 +8,7 @@ this module adds what the ticket's status allows.
 from dataclasses import dataclass
 
 from pyramid.httpexceptions import HTTPForbidden
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .exceptions import InvalidInput, TransitionNotAllowed
@@ -106,20 +107,34 @@ def _move(ticket: Ticket, status: str) -> str:
 def create_ticket(
     dbsession: Session, requester: User, title: str, description: str = "", priority: str = "NORMAL"
 ) -> Ticket:
+    """File a ticket: two INSERTs, the ticket's with RETURNING, no unit-of-work flush.
+
+    SQLAlchemy's ORM INSERT with RETURNING hands back the new row as a persistent ``Ticket``
+    of this session, so the answer is built from what the insert returned; its requester is
+    the caller, already in the session's identity map.
+    """
     now = utcnow()
-    ticket = Ticket(
-        title=title,
-        description=description,
-        priority=Priority[priority].value,
-        status=NEW,
-        requester_id=requester.id,
-        requester=requester,
-        created_at=now,
-        updated_at=now,
-    )
-    dbsession.add(ticket)
-    dbsession.flush()
-    _record(dbsession, ticket, requester, "created", to_status=NEW)
+    values = {
+        "title": title,
+        "description": description,
+        "priority": Priority[priority].value,
+        "status": NEW,
+        "requester_id": requester.id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    ticket = dbsession.scalars(insert(Ticket).returning(Ticket), [values]).one()
+    event = {
+        "ticket_id": ticket.id,
+        "actor_id": requester.id,
+        "kind": "created",
+        "from_status": None,
+        "to_status": NEW,
+        "data": {},
+        "internal": False,
+        "created_at": now,
+    }
+    dbsession.execute(insert(TicketEvent), [event])
     return ticket
 
 

@@ -4,11 +4,9 @@ Imports nothing from the rest of the package; everything above it imports from h
 """
 
 import os
-import re
 import time
 
-from psycopg import pq
-from sqlalchemy import Select, engine_from_config, event, exc
+from sqlalchemy import engine_from_config, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from zope.sqlalchemy.datamanager import ZopeTransactionEvents
@@ -86,45 +84,8 @@ def _note_checkin(dbapi_connection, record) -> None:
     record.info["desk.checked_in"] = time.monotonic()
 
 
-_IDLE = pq.TransactionStatus.IDLE
-#: PostgreSQL's row-locking clauses. Values are bound, never in the text, so a match is the
-#: clause itself (a false match would only open a transaction for a read).
-_ROW_LOCK = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
-
-
-def _begin_before_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-    """Open the transaction at the first statement that is not a plain SELECT.
-
-    The driver runs in autocommit mode (see ``get_engine``), so a request that only reads
-    sends its SELECTs alone: no BEGIN and no ROLLBACK round trips, and psycopg keeps its
-    prepared statements (a ROLLBACK drops them). Under READ COMMITTED every statement takes
-    its own snapshot inside a transaction too, so the reads see exactly what they did. The
-    first write, row lock (``FOR UPDATE``), SAVEPOINT or textual statement starts a real
-    transaction, which the session commits or rolls back as before.
-    """
-    driver = cursor.connection
-    if driver.info.transaction_status != _IDLE:
-        return
-    compiled = getattr(context, "compiled", None)
-    if (
-        isinstance(getattr(compiled, "statement", None), Select)
-        and statement.lstrip()[:6].upper() == "SELECT"
-        and not _ROW_LOCK.search(statement)
-    ):
-        return
-    driver.execute("BEGIN")
-
-
-def get_engine(
-    settings: dict, prefix: str = "sqlalchemy.", *, autocommit_reads: bool = False
-) -> Engine:
-    """An engine from the ini's ``sqlalchemy.*`` keys; creates SQLite's folder if needed.
-
-    ``autocommit_reads`` (the application's engine, on PostgreSQL at READ COMMITTED): reads
-    outside any transaction, a transaction from the first write on; see
-    ``_begin_before_writes``. Migrations and scripts that call this without it keep plain
-    transactions.
-    """
+def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
+    """An engine from the ini's ``sqlalchemy.*`` keys; creates SQLite's folder if needed."""
     url = settings[prefix + "url"]
     options = {}
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -133,10 +94,6 @@ def get_engine(
         # Fail fast when the database is gone: a request answers 503 in seconds, not minutes.
         timeout = int(settings.get("desk.db.connect_timeout", 3))
         options["connect_args"] = {"connect_timeout": timeout}
-        isolation = settings.get(prefix + "isolation_level", "READ COMMITTED").upper()
-        autocommit_reads = autocommit_reads and isolation == "READ COMMITTED"
-        if autocommit_reads:
-            options["isolation_level"] = "AUTOCOMMIT"
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _prepare_sqlite)
@@ -144,8 +101,6 @@ def get_engine(
         event.listen(engine, "connect", _note_checkin)
         event.listen(engine, "checkout", _ping_when_idle)
         event.listen(engine, "checkin", _note_checkin)
-        if autocommit_reads:
-            event.listen(engine, "before_cursor_execute", _begin_before_writes)
     return engine
 
 
@@ -188,10 +143,34 @@ def get_session_factory(engine: Engine) -> sessionmaker:
     return factory
 
 
-def get_tm_session(session_factory: sessionmaker, transaction_manager, request=None) -> Session:
-    """A session joined to ``transaction_manager``: committed or aborted with it."""
+def get_tm_session(
+    session_factory: sessionmaker, transaction_manager, request=None, bind: Engine | None = None
+) -> Session:
+    """A session joined to ``transaction_manager``: committed or aborted with it.
+
+    ``bind`` replaces the factory's engine, e.g. with ``reading_engine``'s.
+    """
     events = ZopeTransactionEvents(transaction_manager=transaction_manager)
-    return session_factory(info={"request": request, ZOPE_EVENTS: events})
+    options = {"bind": bind} if bind is not None else {}
+    return session_factory(info={"request": request, ZOPE_EVENTS: events}, **options)
+
+
+#: Methods that change nothing: their requests read without a database transaction.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """``engine`` with DBAPI autocommit, for requests that only read (PostgreSQL).
+
+    SQLAlchemy's documented way to read without a transaction: the same pool, the driver in
+    autocommit mode, so no BEGIN and no COMMIT round trips, and psycopg keeps its prepared
+    statements. Every list page and its count are one statement, so one snapshot. The
+    session and zope.sqlalchemy work as usual; their commit is the driver's no-op. SQLite
+    keeps its plain transactions (its reads cost no round trip).
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def includeme(config) -> None:
@@ -205,7 +184,8 @@ def includeme(config) -> None:
     settings.setdefault("retry.activate_hook", "desk.tweens.retry_attempts")
     config.include("pyramid_retry")
 
-    engine = get_engine(settings, autocommit_reads=True)
+    engine = get_engine(settings)
+    reader = reading_engine(engine)
     session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine
@@ -214,7 +194,9 @@ def includeme(config) -> None:
         # Tests hand in their own session through the WSGI environ.
         session = request.environ.get("app.dbsession")
         if session is None:
-            session = get_tm_session(session_factory, request.tm, request=request)
+            # A write, and everything it reads, runs in one transaction; a read needs none.
+            bind = reader if request.method in SAFE_METHODS else None
+            session = get_tm_session(session_factory, request.tm, request=request, bind=bind)
         return session
 
     config.add_request_method(dbsession, reify=True)
