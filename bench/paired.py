@@ -4,13 +4,12 @@
         [--pairs 5] [--only profile,create] [--requests 100]
 
 BEFORE and AFTER are source trees (``git archive COMMIT | tar -x -C DIR``). Each pair runs
-``bench/inprocess.py`` once on each tree, in alternating order, in this interpreter (the tree
-goes first on ``PYTHONPATH``), so that the machine's drift falls on both alike. The ratio of a
+``bench/inprocess.py`` once on each tree, in alternating order, in this interpreter with
+``desk`` imported from the tree, so that the machine's drift falls on both alike. The ratio of a
 route is the median over the pairs of after / before CPU per request: below 1 is faster.
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -19,13 +18,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+#: Runs inprocess.py with ``desk`` imported from the tree in argv[1]: an editable install's
+#: import hook (setuptools' ``__editable__`` finder) would otherwise win over ``sys.path``.
+LAUNCHER = """
+import runpy, sys
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+sys.path.insert(0, sys.argv[1])
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def run(tree: str, only: str, rounds: int, requests: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(Path(tree).resolve())}
-    command = [sys.executable, str(HERE / "inprocess.py"), "--only", only]
+    command = [sys.executable, "-c", LAUNCHER, str(Path(tree).resolve())]
+    command += [str(HERE / "inprocess.py"), "--only", only]
     command += ["--rounds", str(rounds), "--requests", str(requests)]
-    output = subprocess.run(
-        command, env=env, cwd=HERE, capture_output=True, text=True, check=True
-    ).stdout
+    output = subprocess.run(command, cwd=HERE, capture_output=True, text=True, check=True).stdout
     return {line.split()[0]: float(line.split()[1]) for line in output.splitlines() if "µs" in line}
 
 

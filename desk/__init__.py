@@ -37,7 +37,6 @@ def main(global_config: dict, **settings) -> object:
         config.registry["passwords"] = Passwords.from_settings(settings)
         config.registry["login_throttle"] = LoginThrottle.from_settings(settings)
         config.include(".models")
-        config.include(".search_counts")
         config.include(".security")
         config.include("cornice")
         config.include(".openapi")

@@ -4,19 +4,19 @@
 (the sort key of the row at the page's edge), so walking a long list costs the same per
 page at page 5,000 as at page 1.
 
-``count`` is exact. A list whose filters a counter table can answer (``COUNTERS``, see
-``desk.queries``) sums a few rows of it; any other counts its rows, without the ORM's
-columns: ``SELECT count(*) FROM ... WHERE ...``.
+``count`` is the exact number of rows, ``SELECT count(*) FROM ... WHERE ...`` unless the
+caller hands in a cheaper statement of it (ticket lists: ``desk.lists``), with
+``count_exact: true``. A caller may cap the count (a searched ticket list): beyond the cap,
+``count`` is the cap and ``count_exact`` is false.
 """
 
 import base64
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from pyramid.httpexceptions import HTTPNotFound
-from sqlalchemy import Select, bindparam, func, literal_column, select, tuple_
+from sqlalchemy import Select, bindparam, func, literal_column, tuple_
 from sqlalchemy.orm import Session
 
 from .exceptions import InvalidInput
@@ -79,31 +79,9 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[list, bool]:
     return key, backward
 
 
-#: Functions that may answer a list's exact count from a counter table: each takes the list's
-#: query and returns a SELECT of its count, or None when the query is not one it can count.
-COUNTERS: list[Callable[[Select], Select | None]] = []
-
-
-def is_plain(query: Select) -> bool:
-    """Rows narrowed by WHERE only: no grouping, DISTINCT or LIMIT to keep in a subquery."""
-    return (
-        not query._group_by_clauses
-        and not query._having_criteria
-        and not query._distinct
-        and query._limit_clause is None
-        and query._offset_clause is None
-    )
-
-
 def count_query(query: Select) -> Select:
-    """A SELECT of the exact number of rows of ``query``."""
-    for counter in COUNTERS:
-        counted = counter(query)
-        if counted is not None:
-            return counted
-    if is_plain(query):
-        return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    return select(func.count()).select_from(query.order_by(None).subquery())
+    """A SELECT of the exact number of rows of ``query``, a list narrowed by WHERE alone."""
+    return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 
 
 def _link(request, params: dict, **changes) -> str:
@@ -137,12 +115,26 @@ def _page_and_count(dbsession: Session, statement: Select, count: Select) -> tup
     return [row[0] for row in result], int(result[0][-1] or 0)
 
 
-def paginate(request, dbsession: Session, query: Select, ordering: Ordering, serialize) -> dict:
-    """One page of ``query`` in ``ordering``, serialized by ``serialize(rows)``."""
+def paginate(
+    request,
+    dbsession: Session,
+    query: Select,
+    ordering: Ordering,
+    serialize,
+    counting: Select | None = None,
+    count_limit: int | None = None,
+) -> dict:
+    """One page of ``query`` in ``ordering``, serialized by ``serialize(rows)``.
+
+    ``counting`` is the SELECT of the list's count (default ``count_query(query)``); with
+    ``count_limit``, it counts at most ``count_limit + 1`` rows and the page says whether
+    the count is exact.
+    """
     params = request.validated.get("querystring", {})
     size = params.get("page_size", DEFAULT_PAGE_SIZE)
     raw_params = request.GET.mixed()
-    counting = count_query(query)
+    if counting is None:
+        counting = count_query(query)
 
     cursor = params.get("cursor")
     if cursor:
@@ -169,6 +161,10 @@ def paginate(request, dbsession: Session, query: Select, ordering: Ordering, ser
             count = 0
         has_next, has_previous = (page - 1) * size + len(rows) < count, page > 1
 
+    exact = count_limit is None or count <= count_limit
+    if not exact:
+        count = count_limit
+
     next_url = previous_url = None
     if rows and has_next:
         next_url = _link(
@@ -178,4 +174,10 @@ def paginate(request, dbsession: Session, query: Select, ordering: Ordering, ser
         previous_url = _link(
             request, raw_params, cursor=encode_cursor(ordering, ordering.key_of(rows[0]), True)
         )
-    return {"count": count, "next": next_url, "previous": previous_url, "results": serialize(rows)}
+    return {
+        "count": count,
+        "count_exact": exact,
+        "next": next_url,
+        "previous": previous_url,
+        "results": serialize(rows),
+    }

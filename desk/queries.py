@@ -1,29 +1,14 @@
-"""The queries behind every list: who sees which rows, filters, sort orders and counts."""
+"""The queries behind the lists: filters and sort orders (ticket lists: ``desk.lists``)."""
 
-import functools
+from sqlalchemy import Select, or_, select
 
-from sqlalchemy import BigInteger, Select, case, cast, func, or_, select
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, Grouping
-
-from . import pagination
-from .models import (
-    Comment,
-    CountScope,
-    Priority,
-    SearchCount,
-    SearchTerm,
-    Ticket,
-    TicketCount,
-    TicketEvent,
-    User,
-)
+from .models import Comment, Ticket, TicketEvent, User
 from .pagination import Ordering
 
 COMMENTS_OLDEST_FIRST = Ordering("id", (Comment.id,), descending=False)
 EVENTS_OLDEST_FIRST = Ordering("id", (TicketEvent.id,), descending=False)
 
-#: The ticket columns that ``search`` looks in, in the order of ``ticket_search``'s clauses.
+#: The ticket columns that ``search`` looks in.
 SEARCHED_COLUMNS = ("title", "description")
 
 TICKET_SORT_KEYS = {
@@ -67,62 +52,9 @@ def contains(column, text: str):
 
 
 def ticket_search(text: str):
-    """The ``search`` filter of ticket lists: ``text`` in the title or the description.
-
-    Built only here, so that ``search_criterion`` recognises it in a list's query and the
-    count can come from ``search_counts``.
-    """
+    """The ``search`` filter of ticket lists: ``text`` in the title or the description
+    (PostgreSQL's trigram indexes serve it)."""
     return or_(*(contains(getattr(Ticket, column), text) for column in SEARCHED_COLUMNS))
-
-
-def search_criterion(term) -> str | None:
-    """The pattern of ``term`` if it is a ``ticket_search`` criterion, else None."""
-    if isinstance(term, Grouping):  # the parentheses it gets inside an AND
-        term = term.element
-    if not isinstance(term, BooleanClauseList) or term.operator is not operators.or_:
-        return None
-    clauses = list(term.clauses)
-    if len(clauses) != len(SEARCHED_COLUMNS):
-        return None
-    patterns = set()
-    for clause, column in zip(clauses, SEARCHED_COLUMNS, strict=True):
-        if (
-            not isinstance(clause, BinaryExpression)
-            or clause.operator is not operators.ilike_op
-            or getattr(clause.left, "table", None) is not Ticket.__table__
-            or clause.left.name != column
-            or clause.modifiers.get("escape") != ESCAPE
-            or not isinstance(clause.right, BindParameter)
-            or clause.right.callable is not None
-            or not isinstance(clause.right.value, str)
-        ):
-            return None
-        patterns.add(clause.right.value)
-    return patterns.pop() if len(patterns) == 1 else None
-
-
-def ticket_list_query(user: User, scope: str, params: dict) -> Select:
-    """Tickets in ``scope`` (own, assigned or all) narrowed by the list's filters."""
-    query = select(Ticket)
-    if scope == "own":
-        query = query.where(Ticket.requester_id == user.id)
-    elif scope == "assigned":
-        query = query.where(Ticket.executor_id == user.id)
-    if "status" in params:
-        query = query.where(Ticket.status.in_(params["status"]))
-    if "priority" in params:
-        query = query.where(Ticket.priority.in_([Priority[p].value for p in params["priority"]]))
-    if "executor_id" in params:
-        query = query.where(Ticket.executor_id == params["executor_id"])
-    if "requester_id" in params:
-        query = query.where(Ticket.requester_id == params["requester_id"])
-    if params.get("search"):
-        query = query.where(ticket_search(params["search"]))
-    if "created_after" in params:
-        query = query.where(Ticket.created_at >= params["created_after"])
-    if "created_before" in params:
-        query = query.where(Ticket.created_at < params["created_before"])
-    return query
 
 
 def comment_query(ticket: Ticket, include_internal: bool) -> Select:
@@ -171,144 +103,3 @@ def user_query(params: dict) -> Select:
             )
         )
     return query
-
-
-# --- exact counts from the counter table -----------------------------------------------------
-
-#: The ticket columns that ``ticket_counts`` is keyed by.
-COUNTED_COLUMNS = frozenset({"requester_id", "executor_id", "status", "priority"})
-
-
-def _criteria(clause) -> list:
-    """The terms of a WHERE clause that is a conjunction (``a AND b AND ...``)."""
-    if clause is None:
-        return []
-    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
-        return [term for inner in clause.clauses for term in _criteria(inner)]
-    return [clause]
-
-
-def _allowed_values(query: Select) -> tuple[dict[str, set], str | None] | None:
-    """``({column: values}, pattern)`` when every criterion of ``query`` is ``column = value``
-    or ``column IN (values)`` on a counted ticket column, except at most one ``ticket_search``
-    (its pattern, else None); None for anything else."""
-    allowed: dict[str, set] = {}
-    pattern = None
-    for term in _criteria(query.whereclause):
-        searched = search_criterion(term)
-        if searched is not None and pattern is None:
-            pattern = searched
-            continue
-        if not isinstance(term, BinaryExpression) or term.operator not in (
-            operators.eq,
-            operators.in_op,
-        ):
-            return None
-        column, value = term.left, term.right
-        if getattr(column, "table", None) is not Ticket.__table__:
-            return None
-        if column.name not in COUNTED_COLUMNS or not isinstance(value, BindParameter):
-            return None
-        if value.callable is not None or value.value is None:
-            return None
-        values = set(value.value) if term.operator is operators.in_op else {value.value}
-        allowed[column.name] = allowed[column.name] & values if column.name in allowed else values
-    return allowed, pattern
-
-
-def ticket_count_query(query: Select) -> Select | None:
-    """The exact count of a ticket list from the counter tables, or None if it cannot say.
-
-    It can when the list is tickets narrowed only by equalities on the counters' keys:
-    everyone's tickets, one requester's, or one executor's, each by any statuses and
-    priorities, and optionally by one ``search``. A date range, or both a requester and an
-    executor, fall back to counting rows. A search is counted from ``search_counts`` when
-    its term is registered, and by counting rows otherwise (see ``_searched_count``).
-    """
-    entities = [column["entity"] for column in query.column_descriptions]
-    joined = query._setup_joins or query._from_obj
-    if entities != [Ticket] or joined or not pagination.is_plain(query):
-        return None
-    criteria = _allowed_values(query)
-    if criteria is None:
-        return None
-    allowed, pattern = criteria
-    requesters, executors = allowed.get("requester_id"), allowed.get("executor_id")
-    if requesters is not None and executors is not None:
-        return None
-    if requesters is not None or executors is not None:
-        users = requesters if requesters is not None else executors
-        if len(users) != 1:
-            return None
-        scope = CountScope.REQUESTER if requesters is not None else CountScope.EXECUTOR
-        (user_id,) = users
-    else:
-        scope, user_id = CountScope.ALL, 0
-
-    def values(name: str) -> tuple | None:
-        return tuple(sorted(allowed[name])) if name in allowed else None
-
-    if pattern is not None:
-        return _searched_count(query, pattern, scope, user_id, values("status"), values("priority"))
-    try:
-        return _counter_select(scope, user_id, values("status"), values("priority"))
-    except TypeError:  # an unhashable value: build it afresh
-        return _counter_select.__wrapped__(scope, user_id, values("status"), values("priority"))
-
-
-def _searched_count(
-    query: Select,
-    pattern: str,
-    scope: int,
-    user_id: int,
-    statuses: tuple | None,
-    priorities: tuple | None,
-) -> Select:
-    """The exact count of a searched list, in one statement and one snapshot.
-
-    ``CASE WHEN <the term is registered> THEN <the sum of its counter rows> ELSE <COUNT(*)
-    of the list> END``: a term is registered together with its complete counts, and evicted
-    together with them, so whichever branch the snapshot takes is exact. PostgreSQL runs
-    the two subqueries as init plans, each only if its branch is taken. Whether a term is
-    registered is always asked of the database, never of a cache in this process: another
-    process may have registered or evicted it.
-    """
-    kept = (
-        select(cast(func.coalesce(func.sum(SearchCount.n), 0), BigInteger))
-        .join_from(SearchCount, SearchTerm, SearchTerm.id == SearchCount.term_id)
-        .where(
-            SearchTerm.pattern == pattern,
-            SearchCount.scope == scope,
-            SearchCount.user_id == user_id,
-        )
-    )
-    if statuses is not None:
-        kept = kept.where(SearchCount.status.in_(statuses))
-    if priorities is not None:
-        kept = kept.where(SearchCount.priority.in_(priorities))
-    rows = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    registered = select(SearchTerm.id).where(SearchTerm.pattern == pattern).exists()
-    return select(
-        case(
-            (registered.correlate(None), kept.scalar_subquery().correlate(None)),
-            else_=cast(rows.scalar_subquery().correlate(None), BigInteger),
-        )
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _counter_select(
-    scope: int, user_id: int, statuses: tuple | None, priorities: tuple | None
-) -> Select:
-    """The SELECT summing the counter rows of one list; built once per list and filter."""
-    counted = select(cast(func.coalesce(func.sum(TicketCount.n), 0), BigInteger)).where(
-        TicketCount.scope == scope, TicketCount.user_id == user_id
-    )
-    if statuses is not None:
-        counted = counted.where(TicketCount.status.in_(statuses))
-    if priorities is not None:
-        counted = counted.where(TicketCount.priority.in_(priorities))
-    return counted
-
-
-pagination.COUNTERS.append(ticket_count_query)

@@ -501,13 +501,22 @@ class EventOut(colander.MappingSchema):
 
 
 def page_of(item: type, name: str) -> colander.MappingSchema:
-    """The list envelope ``{count, next, previous, results}`` around ``item``."""
+    """The list envelope ``{count, count_exact, next, previous, results}`` around ``item``."""
     results = type(f"{name}Results", (colander.SequenceSchema,), {"item": item()})
     return type(
         name,
         (colander.MappingSchema,),
         {
-            "count": out(colander.Int(), description="Exact number of matching items"),
+            "count": out(
+                colander.Int(),
+                description="Number of matching items: exact when count_exact is true, else"
+                " a lower bound (desk.search.exact_count_limit, searched lists only)",
+            ),
+            "count_exact": out(
+                colander.Boolean(),
+                description="false when a searched list matches more than"
+                " desk.search.exact_count_limit items and count is that limit",
+            ),
             "next": out(colander.String(), missing=None, description="Absolute URL or null"),
             "previous": out(colander.String(), missing=None, description="Absolute URL or null"),
             "results": results(),

@@ -32,6 +32,7 @@ DEFAULTS = {
     "desk.password_hash.time_cost": "2",
     "desk.password_hash.memory_cost": "19456",
     "desk.password_hash.parallelism": "1",
+    "desk.search.exact_count_limit": "10000",
 }
 
 
@@ -67,9 +68,18 @@ def load_settings(settings: dict) -> dict:
     ]
     _check_secret(merged)
     merged["desk.jwt.previous_secrets"] = previous_secrets(merged)
+    merged["desk.search.exact_count_limit"] = exact_count_limit(merged)
     # Errors are rendered by desk.errors, not by Cornice's catch-all views.
     merged["handle_exceptions"] = False
     return merged
+
+
+def exact_count_limit(settings: dict) -> int:
+    """``desk.search.exact_count_limit``: the matches a searched list counts exactly."""
+    raw = str(settings["desk.search.exact_count_limit"]).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError("desk.search.exact_count_limit must be a positive integer.")
+    return int(raw)
 
 
 def _check_secret(settings: dict) -> None:

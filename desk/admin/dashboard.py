@@ -5,6 +5,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from ..lists import TicketList
 from ..models import Role, Ticket, TicketStatus, User
 from ..permissions import Permission
 from .i18n import translator
@@ -17,14 +18,13 @@ NEWEST = 10
 
 
 def ticket_counts(request: Request) -> list[dict]:
-    """Every status with its count (zero included) and a link to its list."""
-    counts = dict(
-        request.dbsession.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
-    )
+    """Every status with its count (zero included, from the counters) and a link to its list."""
     return [
         {
             "code": status.value,
-            "count": counts.get(status.value, 0),
+            "count": int(
+                request.dbsession.scalar(TicketList("all", statuses=(status.value,)).count()) or 0
+            ),
             "path": list_path(request, TICKETS, status=status.value),
         }
         for status in TicketStatus

@@ -17,7 +17,6 @@ from .enums import Priority, Role, TicketStatus
 from .history import TicketEvent
 from .idempotency import IdempotencyKey
 from .meta import Base, utcnow
-from .search_counts import SearchCount, SearchTerm
 from .throttle import LoginFailure
 from .ticket import Ticket
 from .token import RefreshToken
@@ -32,8 +31,6 @@ __all__ = [
     "Priority",
     "RefreshToken",
     "Role",
-    "SearchCount",
-    "SearchTerm",
     "Ticket",
     "TicketCount",
     "TicketEvent",

@@ -32,8 +32,7 @@ connection, in batches, with the three tables locked against other writers; when
 least doubles the tickets, secondary indexes and foreign keys are dropped first and rebuilt
 at the end (see ``PostgresWriter``), and the sequences are moved past the new ids. The trigger
 that keeps ``ticket_counts`` exact is switched off for the load and the new tickets' counts
-are added in one pass before the commit; registered search terms are forgotten, and their
-trigger switched off too (``PostgresWriter.forget_search_terms``). On SQLite the rows are
+are added in one pass before the commit. On SQLite the rows are
 Core ``executemany`` inserts in chunks (its triggers count them as they go). Everything
 happens in the one transaction of ``request.tm``, so a seed is all or nothing; ``ANALYZE``
 follows the commit.

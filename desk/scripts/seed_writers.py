@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from ..models import Comment, Ticket, TicketEvent
 from ..models.counts import ADD_COUNTS_SQL, COUNT_TRIGGER
 from ..models.meta import UTCDateTime
-from ..models.search_counts import SEARCH_COUNT_TRIGGER
 from . import describe
 from .seed_layout import COMMENT_COLUMNS, EVENT_COLUMNS, PROG, TICKET_COLUMNS, Batch, Layout
 
@@ -87,8 +86,6 @@ class PostgresWriter:
         self.rebuild: list[str] = []
         #: Tickets with ids above this were loaded with the count trigger off (see start).
         self.recount_after: int | None = None
-        #: Whether the search counts' trigger is off for this transaction (no term is left).
-        self.search_trigger_paused = False
         # Ids are counted up from the current maximum, so no other writer may insert until
         # this transaction ends. Readers go on, unless ``start`` drops indexes: that locks
         # the tables entirely until the commit.
@@ -108,7 +105,6 @@ class PostgresWriter:
         them is the faster way."""
         if layout.count == 0:
             return
-        self.forget_search_terms()
         self.pause_counting(layout)
         if layout.count < layout.ticket_id:
             return
@@ -161,43 +157,6 @@ class PostgresWriter:
             return
         self.recount_after = layout.ticket_id
 
-    def forget_search_terms(self) -> None:
-        """Unregister every search term (``desk.search_counts``) and pause their trigger.
-
-        Counting a load's tickets for every registered term would cost a substring match per
-        ticket and term; forgetting the terms keeps their lists exact (they count rows again),
-        and the frequent ones are registered anew by the next searches that count them. The
-        table lock of ``__init__`` keeps registrations out until the commit.
-        """
-        exists = self.connection.execute(
-            text("SELECT to_regclass('search_terms') IS NOT NULL")
-        ).scalar_one()
-        if not exists:  # a database before migration 0003
-            return
-        self.connection.execute(text("DELETE FROM search_counts"))
-        self.connection.execute(text("DELETE FROM search_terms"))
-        self.search_trigger_paused = self.pause_trigger(SEARCH_COUNT_TRIGGER)
-
-    def pause_trigger(self, name: str) -> bool:
-        """Disable trigger ``name`` on tickets for this transaction, if it exists and the
-        seed owns the table; whether it did."""
-        found = self.connection.execute(
-            text(
-                "SELECT EXISTS (SELECT FROM pg_trigger"
-                " WHERE tgrelid = CAST('tickets' AS regclass) AND tgname = :name)"
-            ),
-            {"name": name},
-        ).scalar_one()
-        if not found:
-            return False
-        try:
-            with self.driver.transaction(savepoint_name=f"desk_seed_{name}"):
-                self.execute(f"ALTER TABLE tickets DISABLE TRIGGER {name}")
-        except psycopg.Error as exc:
-            print(f"{PROG}: note: trigger {name} stays on ({describe(exc)})", file=self.out)
-            return False
-        return True
-
     def execute(self, statement: str) -> None:
         """Run ``statement`` as it is: no parameters, so a ``%`` in it stays literal."""
         with self.driver.cursor() as cursor:
@@ -232,8 +191,6 @@ class PostgresWriter:
         if self.recount_after is not None:
             self.connection.execute(text(ADD_COUNTS_SQL), {"after": self.recount_after})
             self.execute(f"ALTER TABLE tickets ENABLE TRIGGER {COUNT_TRIGGER}")
-        if self.search_trigger_paused:
-            self.execute(f"ALTER TABLE tickets ENABLE TRIGGER {SEARCH_COUNT_TRIGGER}")
         if self.rebuild:
             started = time.monotonic()
             print(f"  rebuilding {len(self.rebuild)} indexes and foreign keys", file=self.out)

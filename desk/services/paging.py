@@ -55,9 +55,16 @@ def check_cursor(ordering: Ordering, cursor: str) -> None:
         raise InvalidInput("cursor", "Not a cursor from this list.", "querystring")
 
 
-def page(request, query: Select, ordering: Ordering, serialize: Callable) -> dict:
+def page(
+    request,
+    query: Select,
+    ordering: Ordering,
+    serialize: Callable,
+    counting: Select | None = None,
+    count_limit: int | None = None,
+) -> dict:
     """One page of ``query`` (see ``desk.pagination.paginate``), its cursor checked first."""
     cursor = request.validated.get("querystring", {}).get("cursor")
     if cursor:
         check_cursor(ordering, cursor)
-    return paginate(request, request.dbsession, query, ordering, serialize)
+    return paginate(request, request.dbsession, query, ordering, serialize, counting, count_limit)

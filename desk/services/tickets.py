@@ -6,6 +6,7 @@ from webob.etag import AnyETag, NoETag
 from .. import idempotency, schemas, workflow
 from ..api import Service, responses
 from ..exceptions import PreconditionFailed
+from ..lists import TicketList
 from ..models import Comment
 from ..permissions import Permission
 from ..queries import (
@@ -13,9 +14,6 @@ from ..queries import (
     EVENTS_OLDEST_FIRST,
     comment_query,
     event_query,
-    search_pattern,
-    ticket_list_query,
-    ticket_ordering,
 )
 from ..representations import comment_json, etag, event_json, ticket_json, ticket_list_json
 from ..resources import TicketResource, ticket_factory
@@ -81,21 +79,20 @@ def check_if_match(request) -> None:
 
 def list_tickets(request, scope: str) -> dict:
     container = request.context
-    params = request.validated.get("querystring", {})
-    query = ticket_list_query(request.user, scope, params)
-    ordering = ticket_ordering(params.get("ordering"))
-    answer = page(
-        request,
-        query,
-        ordering,
-        lambda rows: ticket_list_json(request, container, rows),
+    tickets = TicketList.from_query(
+        scope,
+        request.user,
+        request.validated.get("querystring", {}),
+        exact_count_limit=request.registry.settings["desk.search.exact_count_limit"],
     )
-    if params.get("search"):
-        # A frequent term gets counters of its own (desk.search_counts); never fails.
-        request.registry["search_counts"].after_search(
-            search_pattern(params["search"]), answer["count"]
-        )
-    return answer
+    return page(
+        request,
+        tickets.select(),
+        tickets.order(),
+        lambda rows: ticket_list_json(request, container, rows),
+        counting=tickets.count(),
+        count_limit=tickets.count_limit,
+    )
 
 
 @tickets.post(

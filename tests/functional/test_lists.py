@@ -49,7 +49,13 @@ def walk(testapp, headers: dict, url: str, direction: str = "next") -> list[dict
 
 def test_envelope_of_an_empty_list(testapp, make, requester):
     page = testapp.get(f"{TICKETS}my-tickets/", headers=make.headers(requester)).json
-    assert page == {"count": 0, "next": None, "previous": None, "results": []}
+    assert page == {
+        "count": 0,
+        "count_exact": True,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
 
 
 def test_default_page_size_is_20(testapp, make, requester):
@@ -57,7 +63,7 @@ def test_default_page_size_is_20(testapp, make, requester):
         make.ticket(requester, title=f"Ticket {number}")
     headers = make.headers(requester)
     first = testapp.get(f"{TICKETS}my-tickets/", headers=headers).json
-    assert set(first) == {"count", "next", "previous", "results"}
+    assert set(first) == {"count", "count_exact", "next", "previous", "results"}
     assert first["count"] == 21
     assert len(first["results"]) == 20
     assert first["previous"] is None

@@ -45,8 +45,8 @@ def add_ticket(connection, title: str) -> None:
     )
 
 
-def test_search_counts_migration_downgrades_and_upgrades_again(fresh_url):
-    alembic(fresh_url, command.upgrade, "head")
+def test_search_counters_are_dropped_and_come_back_on_downgrade(fresh_url):
+    alembic(fresh_url, command.upgrade, "0003")
     engine = create_engine(fresh_url)
     try:
         with engine.begin() as connection:
@@ -65,7 +65,7 @@ def test_search_counts_migration_downgrades_and_upgrades_again(fresh_url):
             )
             add_ticket(connection, "a printer")
 
-        alembic(fresh_url, command.downgrade, "0002")
+        alembic(fresh_url, command.upgrade, "head")
         tables = set(inspect(engine).get_table_names())
         assert "ticket_counts" in tables
         assert not tables & {"search_terms", "search_counts"}
@@ -79,6 +79,10 @@ def test_search_counts_migration_downgrades_and_upgrades_again(fresh_url):
                 == 2
             )
 
+        alembic(fresh_url, command.downgrade, "0003")
+        assert {"search_terms", "search_counts"} <= set(inspect(engine).get_table_names())
+        alembic(fresh_url, command.downgrade, "0002")
+        assert not set(inspect(engine).get_table_names()) & {"search_terms", "search_counts"}
         alembic(fresh_url, command.upgrade, "head")
         alembic(fresh_url, command.check)
         with engine.begin() as connection:

@@ -1,0 +1,150 @@
+"""Ticket lists as values: who sees which tickets, their filters, order and count.
+
+A ``TicketList`` is built from a list's validated query string (or the admin's filters) and
+says everything about the list; ``select()`` is its rows and ``count()`` the statement of its
+count. The count is decided from the fields, never from a statement:
+
+- only the scope, statuses and priorities set: the sum of a few ``ticket_counts`` rows, kept
+  exact by the triggers of migration 0002;
+- any other filter: ``COUNT(*)`` of the list's rows, which the indexes on the filtered columns
+  (and the trigram indexes behind ``search``) serve;
+- with ``search``: the same, but of at most ``exact_count_limit + 1`` rows, so a frequent term
+  costs the same at a million tickets as at ten thousand; beyond the limit the list says
+  ``count_exact: false`` and ``count`` is the limit.
+"""
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Select, cast, func, literal_column, select
+
+from .models import CountScope, Priority, Ticket, TicketCount, User
+from .pagination import Ordering
+from .queries import ticket_ordering, ticket_search
+
+#: ``desk.search.exact_count_limit``'s default: Elasticsearch's ``track_total_hits`` default.
+DEFAULT_EXACT_COUNT_LIMIT = 10_000
+
+#: The lists a route reads, and the counter scope that counts each.
+SCOPES = {"all": CountScope.ALL, "own": CountScope.REQUESTER, "assigned": CountScope.EXECUTOR}
+
+
+@dataclass(frozen=True)
+class TicketList:
+    """One ticket list: ``scope`` (all, own or assigned to ``user``) narrowed by filters.
+
+    ``user`` is the caller's id (0 for ``all``); ``None`` in a filter means "any".
+    ``exact_count_limit`` caps a searched list's count (None: never capped).
+    """
+
+    scope: str
+    user: int = 0
+    statuses: tuple[str, ...] | None = None
+    priorities: tuple[int, ...] | None = None
+    search: str | None = None
+    executor_id: int | None = None
+    requester_id: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    ordering: str = "-created_at"
+    exact_count_limit: int | None = DEFAULT_EXACT_COUNT_LIMIT
+
+    @classmethod
+    def from_query(
+        cls,
+        scope: str,
+        user: User,
+        params: dict,
+        exact_count_limit: int | None = DEFAULT_EXACT_COUNT_LIMIT,
+    ) -> "TicketList":
+        """The list a route shows ``user`` for the validated query string ``params``."""
+        if scope not in SCOPES:
+            raise ValueError(f"unknown ticket list scope {scope!r}")
+        statuses = params.get("status")
+        priorities = params.get("priority")
+        return cls(
+            scope=scope,
+            user=0 if scope == "all" else user.id,
+            statuses=tuple(sorted(set(statuses))) if statuses is not None else None,
+            priorities=(
+                tuple(sorted({Priority[name].value for name in priorities}))
+                if priorities is not None
+                else None
+            ),
+            search=params.get("search") or None,
+            executor_id=params.get("executor_id"),
+            requester_id=params.get("requester_id"),
+            created_after=params.get("created_after"),
+            created_before=params.get("created_before"),
+            ordering=params.get("ordering") or "-created_at",
+            exact_count_limit=exact_count_limit,
+        )
+
+    def criteria(self) -> list:
+        """The WHERE terms of the list, in a fixed order (statements cache per shape)."""
+        terms = []
+        if self.scope == "own":
+            terms.append(Ticket.requester_id == self.user)
+        elif self.scope == "assigned":
+            terms.append(Ticket.executor_id == self.user)
+        if self.statuses is not None:
+            terms.append(Ticket.status.in_(self.statuses))
+        if self.priorities is not None:
+            terms.append(Ticket.priority.in_(self.priorities))
+        if self.executor_id is not None:
+            terms.append(Ticket.executor_id == self.executor_id)
+        if self.requester_id is not None:
+            terms.append(Ticket.requester_id == self.requester_id)
+        if self.search:
+            terms.append(ticket_search(self.search))
+        if self.created_after is not None:
+            terms.append(Ticket.created_at >= self.created_after)
+        if self.created_before is not None:
+            terms.append(Ticket.created_at < self.created_before)
+        return terms
+
+    def select(self) -> Select:
+        """The list's tickets, unordered (pages add ``order()``'s keys and their window)."""
+        return select(Ticket).where(*self.criteria())
+
+    def order(self) -> Ordering:
+        return ticket_ordering(self.ordering)
+
+    @property
+    def counted_by_counters(self) -> bool:
+        """Whether ``ticket_counts`` holds this list's count: only scope, statuses and
+        priorities are set."""
+        narrowing = ("search", "executor_id", "requester_id", "created_after", "created_before")
+        return all(getattr(self, name) is None for name in narrowing)
+
+    @property
+    def count_limit(self) -> int | None:
+        """The most that ``count()`` counts (a searched list's), or None: always exact."""
+        return self.exact_count_limit if self.search else None
+
+    def count(self) -> Select:
+        """The SELECT of the list's count: exact, or at most ``count_limit + 1``."""
+        if self.counted_by_counters:
+            return _counter_select(SCOPES[self.scope], self.user, self.statuses, self.priorities)
+        rows = select(literal_column("1")).select_from(Ticket).where(*self.criteria())
+        if self.count_limit is not None:
+            # The limit is written into the SQL: one statement (and one plan) per limit.
+            rows = rows.limit(literal_column(str(int(self.count_limit) + 1)))
+            return select(func.count()).select_from(rows.subquery())
+        return rows.with_only_columns(func.count())
+
+
+@functools.lru_cache(maxsize=4096)
+def _counter_select(
+    scope: int, user_id: int, statuses: tuple | None, priorities: tuple | None
+) -> Select:
+    """The SELECT summing the counter rows of one list; built once per list and filter."""
+    counted = select(cast(func.coalesce(func.sum(TicketCount.n), 0), BigInteger)).where(
+        TicketCount.scope == scope, TicketCount.user_id == user_id
+    )
+    if statuses is not None:
+        counted = counted.where(TicketCount.status.in_(statuses))
+    if priorities is not None:
+        counted = counted.where(TicketCount.priority.in_(priorities))
+    return counted
