@@ -82,6 +82,8 @@ def finish(request, status: int, body: dict) -> None:
     if record is None:
         return
     record.status = status
-    record.body = render("json", body, request=request)
+    rendered = render("json", body, request=request)
+    # The JSON renderer's orjson writes bytes; the column keeps text.
+    record.body = rendered.decode() if isinstance(rendered, bytes) else rendered
     record.location = request.response.location
     record.etag = request.response.etag

@@ -8,8 +8,8 @@ this module adds what the ticket's status allows.
 from dataclasses import dataclass
 
 from pyramid.httpexceptions import HTTPForbidden
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, lazyload
 
 from .exceptions import InvalidInput, TransitionNotAllowed
 from .models import Comment, Priority, Role, Ticket, TicketEvent, TicketStatus, User, utcnow
@@ -72,6 +72,26 @@ ACTIONS = {
 def allowed_actions(request, resource) -> list[str]:
     """What the caller may do to this ticket now; the routes enforce exactly this."""
     return [name for name, action in ACTIONS.items() if action.allowed(request, resource)]
+
+
+def lock_ticket(dbsession: Session, ticket_id: int) -> Ticket | None:
+    """The ticket re-read under its row lock (``FOR UPDATE``), or None if it is gone.
+
+    Call it once the caller is authorized on a plain read, then check again on what it
+    returns: writers on one ticket queue up here, so each sees the last one's result. The
+    session's ``Ticket`` is refreshed in place (``populate_existing``: a newer version than
+    the one read before the wait is the point, not a conflict). The people are loaded after
+    the lock: a joined row would be the one read before the wait (PostgreSQL re-reads only
+    the locked row), naming a stale executor.
+    """
+    locked = (
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update(of=Ticket)
+        .options(lazyload(Ticket.requester), lazyload(Ticket.executor))
+        .execution_options(populate_existing=True)
+    )
+    return dbsession.scalars(locked).one_or_none()
 
 
 def _record(

@@ -51,11 +51,14 @@ PRIORITIZE = workflow.Action(
 
 
 def get_ticket(request: Request, ticket_id: int) -> Ticket | None:
-    """The ticket, row-locked on a POST (as the API's resources do), or None."""
+    """The ticket, row-locked on a POST (the view checked the admin permission), or None."""
     try:
-        return TicketContainer(request)[str(ticket_id)].ticket
+        ticket = TicketContainer(request)[str(ticket_id)].ticket
     except KeyError:
         return None
+    if request.method == "POST":
+        return workflow.lock_ticket(request.dbsession, ticket.id)
+    return ticket
 
 
 def resource(request: Request, ticket: Ticket) -> TicketResource:

@@ -1,6 +1,6 @@
 """``/api/tickets/``: file, list, read, edit and move tickets through their lifecycle."""
 
-from pyramid.httpexceptions import HTTPForbidden
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from webob.etag import AnyETag, NoETag
 
 from .. import idempotency, schemas, workflow
@@ -75,6 +75,19 @@ def check_if_match(request) -> None:
         raise PreconditionFailed(
             "The ticket has changed since you read it: fetch it again (ETag) and retry."
         )
+
+
+def lock_context(request, permission: Permission) -> None:
+    """Lock the ticket that the caller was authorized on, then authorize again on the row
+    as it is now (another writer may have changed its people meanwhile); 404 if it is gone.
+
+    Traversal reads the ticket without a lock, so that only writers the ACL let through
+    queue on its row lock (``workflow.lock_ticket``).
+    """
+    if workflow.lock_ticket(request.dbsession, request.context.ticket.id) is None:
+        raise HTTPNotFound()
+    if not request.has_permission(permission, request.context):
+        raise HTTPForbidden()
 
 
 def list_tickets(request, scope: str) -> dict:
@@ -171,6 +184,7 @@ def get_ticket(request):
 )
 def patch_ticket(request):
     """Edit title, description or priority: the requester, while the ticket is NEW."""
+    lock_context(request, Permission.TICKET_EDIT)
     check_if_match(request)
     workflow.ACTIONS["edit"].guard(request, request.context)
     workflow.edit_ticket(
@@ -187,6 +201,7 @@ def patch_ticket(request):
 )
 def assign_ticket(request):
     """Assign or reassign an active executor (operators); the ticket becomes ASSIGNED."""
+    lock_context(request, Permission.TICKET_ASSIGN)
     check_if_match(request)
     workflow.ACTIONS["assign"].guard(request, request.context)
     executor = workflow.find_executor(request.dbsession, request.validated["body"]["executor_id"])
@@ -204,6 +219,7 @@ def execute_ticket(request):
     """Start (IN_PROGRESS) or finish (DONE, the default): the assigned executor."""
     body = request.validated["body"]
     action = "start" if body["status"] == workflow.IN_PROGRESS else "execute"
+    lock_context(request, Permission.TICKET_EXECUTE)
     check_if_match(request)
     workflow.ACTIONS[action].guard(request, request.context)
     workflow.execute(
@@ -224,6 +240,7 @@ def execute_ticket(request):
 )
 def cancel_ticket(request):
     """Cancel: its requester while NEW or ASSIGNED, an operator also while IN_PROGRESS."""
+    lock_context(request, Permission.TICKET_CANCEL)
     check_if_match(request)
     workflow.ACTIONS["cancel"].guard(request, request.context)
     workflow.cancel(
@@ -268,6 +285,7 @@ def add_comment(request):
     Honours ``Idempotency-Key`` like ticket creation.
     """
     body = request.validated["body"]
+    lock_context(request, Permission.TICKET_COMMENT)
     if body["internal"] and not may_see_internal(request):
         raise HTTPForbidden("Only operators and executors may write internal notes.")
     replay = idempotency.begin(request)
