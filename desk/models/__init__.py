@@ -16,9 +16,10 @@ from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 from .comment import Comment
 from .counts import CountScope, TicketCount
 from .enums import Priority, Role, TicketStatus
-from .history import TicketEvent
+from .history import EVENT_KINDS, TicketEvent
 from .idempotency import IdempotencyKey
 from .meta import Base, utcnow
+from .notifications import Delivery, DeliveryAttempt, PeriodicRun, Webhook
 from .search_counts import SearchCount, SearchTerm
 from .throttle import LoginFailure
 from .ticket import Ticket
@@ -29,8 +30,12 @@ __all__ = [
     "Base",
     "Comment",
     "CountScope",
+    "Delivery",
+    "DeliveryAttempt",
+    "EVENT_KINDS",
     "IdempotencyKey",
     "LoginFailure",
+    "PeriodicRun",
     "Priority",
     "RefreshToken",
     "Role",
@@ -41,6 +46,7 @@ __all__ = [
     "TicketEvent",
     "TicketStatus",
     "User",
+    "Webhook",
     "get_engine",
     "get_session_factory",
     "get_tm_session",
