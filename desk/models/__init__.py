@@ -27,12 +27,12 @@ from .token import RefreshToken
 from .user import User, username_key
 
 __all__ = [
+    "EVENT_KINDS",
     "Base",
     "Comment",
     "CountScope",
     "Delivery",
     "DeliveryAttempt",
-    "EVENT_KINDS",
     "IdempotencyKey",
     "LoginFailure",
     "PeriodicRun",

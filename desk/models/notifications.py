@@ -77,9 +77,7 @@ class Delivery(Base):
     # The Standard Webhooks message id ("msg_..."): the same on every attempt and redelivery,
     # so a receiver can drop a duplicate.
     message_id: Mapped[str] = mapped_column(String(64))
-    event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ticket_events.id", ondelete="CASCADE")
-    )
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id", ondelete="CASCADE"))
     webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Webhooks: {"type", "body"}; e-mail: {"to", "subject", "text", "html"}.

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .enums import Role
 from .meta import Base, UTCDateTime, utcnow
 
-
 #: The languages a user's mail can be written in.
 LANGUAGES = ("en", "ru")
 
