@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import sessionmaker
 
-from desk.models import get_engine
+from desk.models import EVENT_KINDS, Webhook, get_engine
 from desk.notifications.config import notification_config
 from desk.notifications.worker import Worker
 
@@ -34,3 +34,19 @@ def drain(worker: Worker, turns: int = 50) -> None:
     for _ in range(turns):
         if not worker.turn():
             return
+
+
+def subscribe(registry, receiver, kinds=EVENT_KINDS, include_internal=False) -> Webhook:
+    session = registry["dbsession_factory"]()
+    webhook = Webhook(
+        url=receiver.url,
+        event_kinds=list(kinds),
+        include_internal=include_internal,
+        secret=receiver.secret,
+        active=True,
+        description="",
+    )
+    session.add(webhook)
+    session.commit()
+    session.close()
+    return webhook

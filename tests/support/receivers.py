@@ -26,6 +26,9 @@ class Receiver:
         self.status = 200
         self.delay = 0.0
         self.in_flight = 0
+        self.in_flight_ids: set = set()
+        #: webhook-ids that arrived while the same id was still being answered.
+        self.overlaps: list[str] = []
         self.most_in_flight = 0
         self.lock = threading.Lock()
         self.port = port
@@ -40,9 +43,13 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                message_id = self.headers.get("webhook-id")
                 with receiver.lock:
+                    if message_id in receiver.in_flight_ids:
+                        receiver.overlaps.append(message_id)
+                    receiver.in_flight_ids.add(message_id)
                     receiver.in_flight += 1
                     receiver.most_in_flight = max(receiver.most_in_flight, receiver.in_flight)
                 try:
@@ -52,6 +59,7 @@ class Receiver:
                 finally:
                     with receiver.lock:
                         receiver.in_flight -= 1
+                        receiver.in_flight_ids.discard(message_id)
                 self.send_response(status)
                 self.send_header("content-type", "text/plain")
                 self.end_headers()
@@ -76,7 +84,7 @@ class Receiver:
             return 400
         with self.lock:
             self.received.append(
-                {"id": headers.get("webhook-id") or headers.get("Webhook-Id"), "payload": payload}
+                {"id": {k.lower(): v for k, v in headers.items()}["webhook-id"], "payload": payload}
             )
         return 200
 
@@ -126,4 +134,3 @@ class Mailbox:
     @staticmethod
     def html(message) -> str:
         return message.get_body(("html",)).get_content()
-
