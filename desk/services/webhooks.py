@@ -60,7 +60,9 @@ def webhook_json(row: Webhook) -> dict:
     }
 
 
-def delivery_json(row: Delivery) -> dict:
+def delivery_json(row: Delivery, attempts: list | None = None) -> dict:
+    """A delivery with its attempts (``row.attempt_log``, loaded with it, unless given)."""
+    attempts = row.attempt_log if attempts is None else attempts
     return {
         "id": row.id,
         "message_id": row.message_id,
@@ -82,7 +84,7 @@ def delivery_json(row: Delivery) -> dict:
                 "response_body": attempt.response_body,
                 "succeeded": attempt.succeeded,
             }
-            for attempt in row.attempt_log
+            for attempt in attempts
         ],
     }
 
@@ -193,9 +195,8 @@ def ping_webhook(request):
         payload={"type": "ping", "body": payloads.ping_body(row.id, now)},
     )
     request.dbsession.flush()
-    delivery.attempt_log = []
     request.response.status = 202
-    return delivery_json(delivery)
+    return delivery_json(delivery, attempts=[])
 
 
 @deliveries.get(
