@@ -17,6 +17,12 @@ DEFAULT_MAIL_RULES = (
 AUDIENCES = ("requester", "executor", "operators")
 MAIL_SECURITY = ("none", "starttls", "tls")
 MAIL_PASSWORD_VARIABLE = "DESK_MAIL_PASSWORD"
+#: Settings the environment may give instead of the ini (and then wins), for containers.
+MAIL_ENVIRONMENT = {
+    "desk.mail.host": "DESK_MAIL_HOST",
+    "desk.mail.user": "DESK_MAIL_USER",
+    "desk.mail.from": "DESK_MAIL_FROM",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,10 @@ def _rules(value: str) -> frozenset:
 
 def notification_config(settings: dict) -> NotificationConfig:
     """The values from the ini's settings (and ``DESK_MAIL_PASSWORD``); bad ones refused."""
+    settings = {
+        **settings,
+        **{key: os.environ[name] for key, name in MAIL_ENVIRONMENT.items() if os.environ.get(name)},
+    }
     get = settings.get
     worker = WorkerConfig(
         poll_interval=float(get("desk.worker.poll_interval", 0.5)),
