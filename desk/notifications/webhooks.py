@@ -125,7 +125,15 @@ def _pinned(url: str, address: str) -> tuple[str, dict, dict]:
     return urlunsplit(parts._replace(netloc=netloc)), headers, extensions
 
 
-def post(url: str, headers: dict, body: str, config: WebhookConfig) -> Outcome:
+def http_client(config: WebhookConfig) -> httpx.Client:
+    """A client for many deliveries: its TLS context and connections are reused."""
+    timeout = httpx.Timeout(config.timeout, connect=config.connect_timeout)
+    return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+
+
+def post(
+    url: str, headers: dict, body: str, config: WebhookConfig, client: httpx.Client
+) -> Outcome:
     """POST ``body`` once; never follows a redirect, keeps the start of the answer."""
     try:
         host, port = check_url(url)
@@ -134,18 +142,14 @@ def post(url: str, headers: dict, body: str, config: WebhookConfig) -> Outcome:
         return Outcome(False, f"refused: {error}")
     target, host_header, extensions = _pinned(url, address)
     deadline = time.monotonic() + config.timeout
-    timeout = httpx.Timeout(config.timeout, connect=config.connect_timeout)
     try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-            client.stream(
-                "POST",
-                target,
-                content=body.encode(),
-                headers={**headers, **host_header},
-                extensions=extensions,
-            ) as response,
-        ):
+        with client.stream(
+            "POST",
+            target,
+            content=body.encode(),
+            headers={**headers, **host_header},
+            extensions=extensions,
+        ) as response:
             kept = bytearray()
             for chunk in response.iter_bytes():
                 kept += chunk

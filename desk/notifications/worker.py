@@ -77,6 +77,7 @@ class Worker:
         self.config = config
         self.periodic_jobs = periodic_jobs
         self.stopping = threading.Event()
+        self.http = webhooks.http_client(config.webhooks)
 
     def stop(self, *_signal) -> None:
         self.stopping.set()
@@ -147,7 +148,7 @@ class Worker:
             return Outcome(False, "the webhook no longer exists")
         secret, url = secret_and_url
         headers = webhooks.signed_headers(secret, message_id, utcnow(), payload["body"])
-        return webhooks.post(url, headers, payload["body"], self.config.webhooks)
+        return webhooks.post(url, headers, payload["body"], self.config.webhooks, self.http)
 
     def turn(self) -> bool:
         """One pass over everything due; True when it found work."""
@@ -182,6 +183,7 @@ class Worker:
                 outage = 0
             if not busy:
                 self.stopping.wait(self.config.worker.poll_interval)
+        self.http.close()
         log.info("worker stopped")
 
 
