@@ -10,6 +10,7 @@ from sqlalchemy import select
 from desk import workflow
 from desk.models import Delivery, Role, TicketEvent, Webhook
 from desk.models.history import EVENT_KINDS
+from desk.notifications.config import notification_config
 from desk.notifications.webhooks import new_secret
 
 from ..support.notify import drain, make_worker, subscribe
@@ -351,3 +352,10 @@ def test_an_smtp_server_that_is_down_loses_nothing(
         mailbox.stop()
     assert len(mailbox.to(requester.email)) == 1
     assert len(mailbox.to(executor.email)) == 1
+
+
+def test_the_mail_password_comes_from_the_environment_and_never_shows(settings, monkeypatch):
+    monkeypatch.setenv("DESK_MAIL_PASSWORD", "hunter2-the-mail-password")
+    config = notification_config({**settings, "desk.mail.host": "smtp.example.com"})
+    assert config.mail.password == "hunter2-the-mail-password"
+    assert "hunter2" not in repr(config)

@@ -241,3 +241,18 @@ def test_a_redirect_is_not_followed(testapp, admin, worker, receiver, make, requ
     assert delivery["status"] == "pending"
     assert "not followed" in delivery["last_error"]
     assert receiver.received == []
+
+
+def test_a_receiver_that_hangs_times_out_and_is_retried(
+    testapp, admin, make, worker, receiver, requester
+):
+    hook = hook_for(testapp, admin, receiver)
+    receiver.delay = 3  # longer than desk.webhooks.timeout in the test settings (1 s)
+    make.ticket(requester)
+    drain(worker, turns=1)
+    (delivery,) = testapp.get(f"/api/webhooks/{hook['id']}/deliveries/", headers=admin).json[
+        "results"
+    ]
+    assert delivery["status"] == "pending"
+    assert "Timeout" in delivery["attempt_log"][0]["error"]
+    assert delivery["attempt_log"][0]["http_status"] is None
