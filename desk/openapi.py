@@ -13,12 +13,15 @@ from cornice_swagger.converters.schema import (
     ObjectTypeConverter,
     StringTypeConverter,
     TypeConversionDispatcher,
+    TypeConverter,
 )
 from cornice_swagger.swagger import DefinitionHandler
 
 from . import schemas
 from .errors import PROBLEM_JSON
+from .models import EVENT_KINDS
 from .resources import MAX_ID
+from .webhook_schemas import EventKinds
 
 
 class ObjectConverter(ObjectTypeConverter):
@@ -80,6 +83,15 @@ class ChoicesConverter(StringTypeConverter):
         return converted
 
 
+class EventKindsConverter(TypeConverter):
+    type = "array"
+
+    def convert_type(self, schema_node):
+        converted = super().convert_type(schema_node)
+        converted.update(items={"type": "string", "enum": list(EVENT_KINDS)}, minItems=1)
+        return converted
+
+
 class DeskTypeConverter(TypeConversionDispatcher):
     """Knows Desk's strict types, and marks ``missing=None`` fields ``x-nullable``."""
 
@@ -98,6 +110,7 @@ class DeskTypeConverter(TypeConversionDispatcher):
                 schemas.QueryChoices: ChoicesConverter,
                 schemas.QueryBool: BooleanTypeConverter,
                 schemas.QueryTimestamp: StringTypeConverter,
+                EventKinds: EventKindsConverter,
             }
         )
 

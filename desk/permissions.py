@@ -24,6 +24,8 @@ class Permission(StrEnum):
     EVENT_LIST = "event:list"
     USER_LIST = "user:list"
     USER_ADMIN = "user:admin"
+    # Webhook subscriptions and their delivery logs (superusers).
+    WEBHOOK_ADMIN = "webhook:admin"
 
     # The admin web UI at /admin/: its dashboard and ticket pages (superusers).
     ADMIN = "admin:access"

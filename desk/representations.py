@@ -33,6 +33,8 @@ def user_json(user: User) -> dict:
         "is_active": user.is_active,
         "is_superuser": user.is_superuser,
         "date_joined": iso(user.date_joined),
+        "notify_email": user.notify_email,
+        "language": user.language,
     }
 
 

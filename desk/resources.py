@@ -8,7 +8,7 @@ superusers reaches every ticket and user.
 from pyramid.authorization import Allow, Authenticated
 from sqlalchemy.orm import Session
 
-from .models import Role, Ticket, User
+from .models import Role, Ticket, User, Webhook
 from .permissions import SUPERUSERS, Permission, role_principal, user_principal
 
 OPERATOR = role_principal(Role.OPERATOR)
@@ -47,7 +47,16 @@ class Root:
     __name__ = ""
     __parent__ = None
     __acl__ = (
-        (Allow, SUPERUSERS, (*OPERATOR_PERMISSIONS, Permission.USER_ADMIN, Permission.ADMIN)),
+        (
+            Allow,
+            SUPERUSERS,
+            (
+                *OPERATOR_PERMISSIONS,
+                Permission.USER_ADMIN,
+                Permission.ADMIN,
+                Permission.WEBHOOK_ADMIN,
+            ),
+        ),
         (Allow, Authenticated, Permission.PROFILE),
     )
 
@@ -142,6 +151,25 @@ class UserResource:
         self.__parent__ = parent
 
 
+class WebhookContainer(Container):
+    """``/api/webhooks/``: subscriptions, managed by superusers (the root's grant)."""
+
+    __name__ = "webhooks"
+
+    def __getitem__(self, segment: str) -> "WebhookResource":
+        webhook = self.dbsession.get(Webhook, parse_id(segment))
+        if webhook is None:
+            raise KeyError(segment)
+        return WebhookResource(webhook, parent=self)
+
+
+class WebhookResource:
+    def __init__(self, webhook: Webhook, parent: WebhookContainer):
+        self.webhook = webhook
+        self.__name__ = str(webhook.id)
+        self.__parent__ = parent
+
+
 def root_factory(request) -> Root:
     return Root(request)
 
@@ -152,3 +180,7 @@ def ticket_factory(request) -> TicketContainer:
 
 def user_factory(request) -> UserContainer:
     return UserContainer(request)
+
+
+def webhook_factory(request) -> WebhookContainer:
+    return WebhookContainer(request)

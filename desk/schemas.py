@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time
 
 import colander
 
-from .models import Priority, Role, TicketStatus
+from .models import EVENT_KINDS, Priority, Role, TicketStatus
+from .models.user import LANGUAGES
 from .passwords import password_problem
 from .resources import MAX_ID
 
@@ -272,6 +273,16 @@ class RefreshBody(Body):
 
 class ProfilePatchBody(Body):
     email = optional(email_node())
+    notify_email = optional(
+        colander.SchemaNode(StrictBool(), description="Send me e-mail notifications")
+    )
+    language = optional(
+        colander.SchemaNode(
+            Text(),
+            validator=colander.OneOf(list(LANGUAGES)),
+            description="The language of my e-mail: en or ru",
+        )
+    )
     first_name = optional(name_node())
     last_name = optional(name_node())
     password = optional(text(description="New password; needs current_password"))
@@ -370,7 +381,7 @@ class EventListQuery(PageQuery):
     ticket_id = query(QueryInt(), "Events of this ticket only")
     actor_id = query(QueryInt(), "Events caused by this user only")
     kind = query(
-        QueryChoices(["created", "edited", "assigned", "status_changed", "cancelled", "commented"]),
+        QueryChoices(EVENT_KINDS),
         "Repeatable or comma-separated",
     )
     since = query(QueryTimestamp(), "At or after (ISO 8601)")
@@ -451,6 +462,10 @@ class UserOut(colander.MappingSchema):
     is_active = out(colander.Boolean())
     is_superuser = out(colander.Boolean())
     date_joined = out(colander.DateTime())
+    notify_email = out(colander.Boolean())
+    language = out(
+        colander.String(), missing=None, description="en or ru; null: the deployment's default"
+    )
 
 
 class TokenPairOut(colander.MappingSchema):

@@ -33,6 +33,8 @@ USER_FIELDS = {
     "is_active",
     "is_superuser",
     "date_joined",
+    "notify_email",
+    "language",
 }
 
 #: Fast hashing for the suite; production keeps its OWASP parameters (see test_passwords).
@@ -45,6 +47,8 @@ TEST_SETTINGS = {
     "desk.login.max_failures": "5",
     "desk.login.max_failures_per_address": "20",
     "retry.attempts": "3",
+    # Webhook receivers in the suite listen on 127.0.0.1.
+    "desk.webhooks.allow_private": "true",
 }
 
 

@@ -237,6 +237,24 @@ RU = {
     ),
     "Request refused": "Запрос отклонён",
     "To the dashboard": "К сводке",
+    # Webhooks (desk.admin.webhooks)
+    "Webhooks": "Вебхуки",
+    "Webhook": "Вебхук",
+    "URL": "URL",
+    "Internal notes": "Внутренние заметки",
+    "Event kinds": "Виды событий",
+    "Separated by spaces: created edited assigned status_changed cancelled commented": (
+        "Через пробел: created edited assigned status_changed cancelled commented"
+    ),
+    "Webhook saved.": "Вебхук сохранён.",
+    "New secret (shown once): {secret}": "Новый секрет (показан один раз): {secret}",
+    "Rotate secret": "Сменить секрет",
+    "New secret made.": "Новый секрет создан.",
+    "The old secret stops working at once; the new one is shown once.": (
+        "Старый секрет сразу перестаёт действовать; новый показывается один раз."
+    ),
+    "Send ping": "Отправить ping",
+    "Ping queued.": "Ping поставлен в очередь.",
 }
 
 CATALOGS = {"en": EN, "ru": RU}

@@ -31,8 +31,10 @@ Russian catalog (a test lists any that are missing).
 from .registry import REGISTRY
 from .tickets import TICKETS
 from .users import USERS
+from .webhooks import WEBHOOKS
 
 REGISTRY.register(USERS)
 REGISTRY.register(TICKETS)
+REGISTRY.register(WEBHOOKS)
 
-__all__ = ["REGISTRY", "TICKETS", "USERS"]
+__all__ = ["REGISTRY", "TICKETS", "USERS", "WEBHOOKS"]

@@ -14,20 +14,25 @@ from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 from .comment import Comment
 from .counts import CountScope, TicketCount
 from .enums import Priority, Role, TicketStatus
-from .history import TicketEvent
+from .history import EVENT_KINDS, TicketEvent
 from .idempotency import IdempotencyKey
 from .meta import Base, utcnow
+from .notifications import Delivery, DeliveryAttempt, PeriodicRun, Webhook
 from .throttle import LoginFailure
 from .ticket import Ticket
 from .token import RefreshToken
 from .user import User, username_key
 
 __all__ = [
+    "EVENT_KINDS",
     "Base",
     "Comment",
     "CountScope",
+    "Delivery",
+    "DeliveryAttempt",
     "IdempotencyKey",
     "LoginFailure",
+    "PeriodicRun",
     "Priority",
     "RefreshToken",
     "Role",
@@ -36,6 +41,7 @@ __all__ = [
     "TicketEvent",
     "TicketStatus",
     "User",
+    "Webhook",
     "get_engine",
     "get_session_factory",
     "get_tm_session",

@@ -3,11 +3,22 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime, utcnow
 from .user import User
+
+#: Every kind of event a change writes: the event feed's filter and the webhook subscriptions
+#: are validated against it, so a new kind is one more name here.
+EVENT_KINDS = (
+    "created",
+    "edited",
+    "assigned",
+    "status_changed",
+    "cancelled",
+    "commented",
+)
 
 
 class TicketEvent(Base):
@@ -17,6 +28,13 @@ class TicketEvent(Base):
         Index("ix_ticket_events_actor_id_id", "actor_id", "id"),
         Index("ix_ticket_events_kind_id", "kind", "id"),
         Index("ix_ticket_events_created_at_id", "created_at", "id"),
+        # The outbox: the workers' dispatcher reads only the events not yet fanned out.
+        Index(
+            "ix_ticket_events_undispatched",
+            "id",
+            postgresql_where=text("dispatched_at IS NULL"),
+            sqlite_where=text("dispatched_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -30,5 +48,8 @@ class TicketEvent(Base):
     # is a plain WHERE on an index rather than a JSON lookup.
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The outbox mark: when a worker turned the event into its deliveries (desk.outbox).
+    # Written with the change as NULL, so notifying costs the request nothing.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actor: Mapped[User | None] = relationship(lazy="joined")

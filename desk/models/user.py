@@ -2,11 +2,14 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .enums import Role
 from .meta import Base, UTCDateTime, utcnow
+
+#: The languages a user's mail can be written in.
+LANGUAGES = ("en", "ru")
 
 
 def username_key(username: str) -> str:
@@ -16,7 +19,10 @@ def username_key(username: str) -> str:
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {tuple(r.value for r in Role)}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {tuple(r.value for r in Role)}", name="role"),
+        CheckConstraint(f"language IN {LANGUAGES}", name="language"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(150))
@@ -33,6 +39,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     # Bumped on a password change: every token carrying an older epoch is refused.
     token_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # E-mail notifications (desk.mail): whether to send any, and in which language; None is
+    # the deployment's default (desk.mail.default_language).
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    language: Mapped[str | None] = mapped_column(String(8))
 
     def __init__(self, *, username: str, **fields):
         super().__init__(username=username, username_key=username_key(username), **fields)

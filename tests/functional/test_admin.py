@@ -604,3 +604,30 @@ def test_a_database_outage_is_a_503_page(settings, app):
         assert "The database is unavailable" in response.text
     finally:
         gone.registry["db_engine"].dispose()
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+def test_webhooks_are_added_and_their_secret_rotated_in_the_admin(testapp, make, root):
+    created = submit(
+        testapp,
+        "/admin/webhooks/new/",
+        url="http://127.0.0.1:9/hook",
+        kinds="created commented",
+        active=True,
+    ).follow()
+    assert "http://127.0.0.1:9/hook" in created.html.select_one("h1").text
+    (hook,) = api(make, "get", "/api/webhooks/", root).json["results"]
+    assert hook["event_kinds"] == ["created", "commented"]
+    assert hook["active"] is True
+    rotated = submit(testapp, f"/admin/webhooks/{hook['id']}/rotate/").follow()
+    assert "whsec_" in flashes(rotated)
+    bad = submit(
+        testapp, "/admin/webhooks/new/", url="ftp://example.com/", kinds="created", status=400
+    )
+    assert "http:// or https://" in bad.text
+    unknown = submit(
+        testapp, "/admin/webhooks/new/", url="http://127.0.0.1:9/", kinds="exploded", status=400
+    )
+    assert "Known kinds" in unknown.text

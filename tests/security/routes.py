@@ -78,6 +78,17 @@ SCENE = {
     ("users", "GET"): Caller("operator"),
     ("user", "GET"): Caller("superuser"),
     ("user", "PATCH"): Caller("superuser", body={}),
+    ("webhooks", "GET"): Caller("superuser"),
+    ("webhooks", "POST"): Caller(
+        "superuser", body={"url": "http://127.0.0.1:9/hook", "event_kinds": ["created"]}
+    ),
+    ("webhook", "GET"): Caller("superuser"),
+    ("webhook", "PATCH"): Caller("superuser", body={}),
+    ("webhook", "DELETE"): Caller("superuser"),
+    ("webhook_rotate", "POST"): Caller("superuser"),
+    ("webhook_ping", "POST"): Caller("superuser"),
+    ("webhook_deliveries", "GET"): Caller("superuser"),
+    ("webhook_redeliver", "POST"): Caller("superuser"),
     ("healthz", "GET"): Caller("anonymous"),
     ("readyz", "GET"): Caller("anonymous"),
     ("openapi", "GET"): Caller("anonymous"),

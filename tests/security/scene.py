@@ -40,6 +40,15 @@ class Scene:
             "new": make.ticket(requester),
             "assigned": make.assign(make.ticket(requester), operator, executor),
         }
+        superuser = self.make.headers(self.users["superuser"])
+        self.webhook = self.client.post_json(
+            "/api/webhooks/",
+            {"url": "http://127.0.0.1:9/hook", "event_kinds": ["created"]},
+            headers=superuser,
+        ).json
+        self.delivery = self.client.post(
+            f"/api/webhooks/{self.webhook['id']}/ping/", headers=superuser
+        ).json
 
     def headers(self, role: str) -> dict:
         return {} if role == "anonymous" else self.make.headers(self.users[role])
@@ -50,9 +59,12 @@ class Scene:
         if segment is None:
             if route.service == "user":
                 segment = str(self.users["requester"].id)
+            elif route.service.startswith("webhook_") or route.service == "webhook":
+                segment = str(self.webhook["id"])
             else:
                 segment = str(self.tickets[caller.ticket]["id"])
-        return route.path.replace("{id}", segment)
+        path = route.path.replace("{delivery_id}", str(self.delivery["id"]))
+        return path.replace("{id}", segment)
 
     def body(self, route: Route) -> dict:
         """A body the route's caller may send; only the field under test will be wrong."""

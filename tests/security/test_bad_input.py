@@ -24,6 +24,7 @@ from desk.schemas import (
     StrictInt,
     Text,
 )
+from desk.webhook_schemas import EventKinds
 
 from .routes import SCENE, all_routes
 
@@ -173,6 +174,7 @@ BODY_WRONG_TYPES = {
     Choice: [5, True, None, [], {}, "NO_SUCH_VALUE"],
     StrictInt: ["5", 5.5, True, None, [], {}, 2**31, -(2**31) - 1, 10**30, 1e400],
     StrictBool: ["true", 1, 0, None, [], "false"],
+    EventKinds: ["created", [], ["no_such_kind"], [5], None, {}],
 }
 
 QUERY_WRONG_TYPES = {
@@ -219,6 +221,8 @@ CURSOR_ORDERINGS = {
     "events": ("id", 1),
     "ticket_comments": ("id", 1),
     "ticket_history": ("id", 1),
+    "webhooks": ("-id", 1),
+    "webhook_deliveries": ("-id", 1),
 }
 
 

@@ -1,0 +1,155 @@
+"""``desk-worker`` as real processes: killed, stopped and run side by side (PostgreSQL).
+
+Each worker is a subprocess started from an ini file, as in production, against the suite's
+database; the receiver verifies every signature and notices a message that arrives while
+the same message is still being answered.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desk.models import Delivery
+from desk.notifications.webhooks import new_secret
+
+from ..support.notify import FAST_SETTINGS, subscribe
+from ..support.receivers import Receiver
+
+pytestmark = pytest.mark.postgresql_only
+
+WORKER = str(Path(sys.executable).with_name("desk-worker"))
+LOGGING = """
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = INFO
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+
+[formatter_generic]
+format = %(asctime)s %(levelname)s [%(name)s] %(message)s
+"""
+
+
+@pytest.fixture
+def worker_ini(settings, tmp_path) -> Path:
+    values = {**FAST_SETTINGS, "sqlalchemy.url": settings["sqlalchemy.url"]}
+    lines = "\n".join(f"{key} = {value}" for key, value in values.items())
+    path = tmp_path / "worker.ini"
+    path.write_text(f"[app:main]\nuse = egg:desk\n{lines}\n{LOGGING}")
+    return path
+
+
+@pytest.fixture
+def start_worker(worker_ini, tmp_path):
+    started = []
+
+    def start() -> subprocess.Popen:
+        log_path = tmp_path / f"worker{len(started)}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 (closed below)
+        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        process = subprocess.Popen([WORKER, str(worker_ini)], stderr=log, env=environment)
+        process.log_path = log_path
+        started.append((process, log))
+        return process
+
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        log.close()
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver(new_secret())
+    yield receiver
+    receiver.stop()
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Poll ``condition`` until it holds; fail the test if it never does."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still not true after {timeout} s: {condition.__doc__ or condition}")
+        time.sleep(0.02)
+
+
+def deliveries(registry) -> list[Delivery]:
+    session = registry["dbsession_factory"]()
+    try:
+        return session.scalars(select(Delivery).order_by(Delivery.id)).all()
+    finally:
+        session.close()
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing(
+    make, registry, receiver, requester, start_worker
+):
+    subscribe(registry, receiver)
+    receiver.delay = 0.5
+    tickets = [make.ticket(requester, title=f"Ticket {n}") for n in range(3)]
+    worker = start_worker()
+    wait_for(lambda: receiver.in_flight > 0)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    receiver.delay = 0
+    start_worker()
+    wait_for(lambda: all(d.status == "succeeded" for d in deliveries(registry)))
+    ids = {item["id"] for item in receiver.received}
+    titles = {item["payload"]["data"]["ticket"]["title"] for item in receiver.received}
+    assert titles == {ticket["title"] for ticket in tickets}
+    assert ids == {d.message_id for d in deliveries(registry)}
+    # The one in hand when it died was sent again after its lease ran out.
+    assert max(d.attempts for d in deliveries(registry)) == 2
+    assert receiver.rejected == []
+
+
+def test_two_workers_never_deliver_one_job_at_the_same_time(
+    make, registry, receiver, requester, start_worker
+):
+    subscribe(registry, receiver)
+    receiver.delay = 0.2
+    workers = start_worker(), start_worker()
+    wait_for(lambda: all(b"worker started" in w.log_path.read_bytes() for w in workers))
+    for n in range(24):
+        make.ticket(requester, title=f"Ticket {n}")
+    wait_for(lambda: len(deliveries(registry)) == 24, timeout=60)
+    wait_for(lambda: all(d.status == "succeeded" for d in deliveries(registry)), timeout=60)
+    ids = [item["id"] for item in receiver.received]
+    assert len(ids) == len(set(ids)) == 24  # each job delivered once
+    assert receiver.overlaps == []
+    assert all(d.attempts == 1 for d in deliveries(registry))
+    assert receiver.most_in_flight == 2  # the two did work side by side
+
+
+def test_sigterm_finishes_the_delivery_in_hand(make, registry, receiver, requester, start_worker):
+    subscribe(registry, receiver)
+    receiver.delay = 0.5
+    make.ticket(requester)
+    worker = start_worker()
+    wait_for(lambda: receiver.in_flight > 0)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    (delivery,) = deliveries(registry)
+    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    assert len(receiver.received) == 1
