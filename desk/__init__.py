@@ -35,6 +35,7 @@ def main(global_config: dict, **settings) -> object:
         config.include(".openapi")
         config.include(".errors")
         config.include(".tweens")
+        config.include(".attachments")
         config.include(".services")
         config.include(".services.docs")
         config.include(".admin")

@@ -26,6 +26,7 @@ ERROR_DESCRIPTIONS = {
     412: "If-Match does not match the current ETag",
     413: "Body over the configured limit",
     415: "The body is not JSON",
+    416: "The Range is malformed or past the end (see Content-Range)",
     422: "Idempotency-Key reused with another body",
     429: "Too many failed attempts (see Retry-After)",
     503: "The database is unavailable",

@@ -4,9 +4,9 @@ Added in this order on purpose: fixed paths such as ``/api/tickets/my-tickets/``
 registered before ``/api/tickets/{id}/`` would swallow them.
 """
 
-from . import auth, docs, events, health, tickets, users
+from . import attachments, auth, docs, events, health, tickets, users
 
-MODULES = (health, docs, auth, tickets, events, users)
+MODULES = (health, docs, auth, tickets, attachments, events, users)
 
 
 def includeme(config) -> None:
