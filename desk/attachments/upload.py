@@ -68,13 +68,20 @@ def _boundary(request) -> str:
     return boundary
 
 
-def _body_length(request, settings: AttachmentSettings) -> int:
+def _body_length(request, settings: AttachmentSettings) -> int | None:
+    """The declared length, or None for a body that ends where its stream does (chunked)."""
     length = request.content_length
     if length is None:
+        if request.environ.get("wsgi.input_terminated"):
+            return None
         raise LengthRequired("Send the upload with a Content-Length.")
     if length > settings.max_request_bytes:
-        raise BodyTooLarge(f"The upload is over the limit of {settings.max_request_bytes} bytes.")
+        raise _request_too_large(settings)
     return length
+
+
+def _request_too_large(settings: AttachmentSettings) -> BodyTooLarge:
+    return BodyTooLarge(f"The upload is over the limit of {settings.max_request_bytes} bytes.")
 
 
 class _Reader:
@@ -141,13 +148,15 @@ class _Reader:
 def read_upload(request, settings: AttachmentSettings) -> Upload:
     """The files and fields of the request's multipart body, or a 4xx DeskError."""
     boundary = _boundary(request)
-    remaining = _body_length(request, settings)
+    length = _body_length(request, settings)
+    # Without a length, read one byte past the limit at most.
+    remaining = length if length is not None else settings.max_request_bytes + 1
     stream = request.environ["wsgi.input"]
     reader = _Reader(settings)
     try:
         parser = PushMultipartParser(
             boundary,
-            content_length=remaining,
+            content_length=-1 if length is None else length,
             max_segment_count=settings.max_per_ticket + len(TEXT_FIELDS) + 1,
             strict=True,
         )
@@ -155,6 +164,8 @@ def read_upload(request, settings: AttachmentSettings) -> Upload:
             while not parser.closed:
                 chunk = stream.read(min(READ_SIZE, remaining)) if remaining else b""
                 remaining -= len(chunk)
+                if length is None and not remaining:
+                    raise _request_too_large(settings)
                 # An empty chunk ends the input: the parser then checks that it is complete.
                 for event in parser.parse(chunk):
                     if event is None:
