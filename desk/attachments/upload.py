@@ -145,6 +145,16 @@ class _Reader:
             raise InvalidInput(self.field_name, "Not UTF-8.") from exc
 
 
+def _drain(stream, remaining: int) -> None:
+    """Read what follows the closing boundary (an epilogue, at most the declared length):
+    a body that ends before its Content-Length is broken, whatever it held."""
+    while remaining:
+        chunk = stream.read(min(READ_SIZE, remaining))
+        if not chunk:
+            raise InvalidInput("body", "The body ended before its Content-Length.", "body")
+        remaining -= len(chunk)
+
+
 def read_upload(request, settings: AttachmentSettings) -> Upload:
     """The files and fields of the request's multipart body, or a 4xx DeskError."""
     boundary = _boundary(request)
@@ -176,6 +186,8 @@ def read_upload(request, settings: AttachmentSettings) -> Upload:
                         reader.segment(event)
                 if not chunk:
                     break
+        if length is not None:
+            _drain(stream, remaining)
     except ParserLimitReached as exc:
         reader.upload.close()
         raise InvalidInput("body", f"The multipart body is too complex: {exc}.") from exc
