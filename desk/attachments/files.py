@@ -11,9 +11,12 @@ rows, under the ticket's row lock, which every upload and removal takes before i
   same bytes never loses them.
 """
 
+import itertools
 import logging
+from collections.abc import Iterator
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .. import workflow
@@ -21,6 +24,7 @@ from ..exceptions import Conflict, InvalidInput
 from ..models import Attachment, Comment, Ticket, User, utcnow
 from .names import BadFilename, clean_filename
 from .sniff import sniff
+from .storage import StorageUnavailable
 from .upload import UnsupportedFileType, Upload, UploadedFile
 
 log = logging.getLogger(__name__)
@@ -97,7 +101,13 @@ def add_files(request, ticket: Ticket, upload: Upload, comment: Comment | None) 
         if uploaded.sha256 not in stored and not referenced(dbsession, ticket.id, uploaded.sha256):
             if not storage.transactional:
                 _collect_if_failed(request, ticket.id, uploaded.sha256)
-            storage.put(dbsession, key, uploaded.file)
+            try:
+                storage.put(dbsession, key, uploaded.file)
+            except Exception as exc:
+                if storage.transactional:
+                    raise
+                log.error("could not store %s: %s", key, exc)
+                raise StorageUnavailable("The file store is unavailable; try again.") from exc
         stored.add(uploaded.sha256)
         attachment = Attachment(
             ticket_id=ticket.id,
@@ -116,6 +126,21 @@ def add_files(request, ticket: Ticket, upload: Upload, comment: Comment | None) 
         workflow.record_attachment(dbsession, ticket, request.user, ADDED, attachment)
         added.append(attachment)
     return added
+
+
+def open_bytes(registry, attachment: Attachment, start: int, stop: int) -> Iterator[bytes]:
+    """The bytes ``start``..``stop`` of a file, as pieces; the first is read here, so that a
+    store that does not answer is a 503 before the response starts, not a cut download."""
+    storage = registry["attachment_storage"]
+    pieces = storage.read(storage_key(attachment.ticket_id, attachment.sha256), start, stop)
+    try:
+        first = next(pieces, b"")
+    except Exception as exc:
+        if isinstance(exc, DBAPIError):
+            raise
+        log.error("could not read attachment %s: %s", attachment.id, exc)
+        raise StorageUnavailable("The file store is unavailable; try again.") from exc
+    return itertools.chain((first,), pieces)
 
 
 def remove_file(request, attachment: Attachment) -> None:

@@ -19,11 +19,20 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ..exceptions import DeskError
 from ..models import AttachmentChunk
 from .config import AttachmentSettings
 
 #: Bytes per chunk row, and per piece of a streamed download.
 CHUNK_SIZE = 256 * 1024
+
+
+class StorageUnavailable(DeskError):
+    """The store did not answer (S3 down or refusing): the request fails cleanly."""
+
+    status = 503
+    slug = "storage-unavailable"
+    title = "Service Unavailable"
 
 
 class Storage(Protocol):
@@ -96,9 +105,14 @@ class S3Storage:
     @classmethod
     def from_settings(cls, settings: AttachmentSettings) -> "S3Storage":
         import boto3
+        from botocore.config import Config
 
+        # A request waits for the store a few seconds at most, then answers 503.
+        config = Config(
+            connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"}
+        )
         client = boto3.client(
-            "s3", endpoint_url=settings.s3_endpoint, region_name=settings.s3_region
+            "s3", endpoint_url=settings.s3_endpoint, region_name=settings.s3_region, config=config
         )
         return cls(client, settings.s3_bucket)
 

@@ -205,9 +205,9 @@ def download_attachment(request):
             headers={"Content-Range": f"bytes */{row.size}"},
         )
     start, stop = selected or (0, row.size)
-    storage = request.registry["attachment_storage"]
+    pieces = files.open_bytes(request.registry, row, start, stop)
     response = Response(
-        app_iter=storage.read(files.storage_key(row.ticket_id, row.sha256), start, stop),
+        app_iter=pieces,
         status=206 if selected else 200,
         content_type=row.content_type,
         charset="utf-8" if row.content_type.startswith("text/") else None,
