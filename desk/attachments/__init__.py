@@ -23,7 +23,9 @@ UPLOAD_PATH = re.compile(r"^/api/tickets/[^/]+/attachments/?$")
 
 def upload_body_limit(request) -> int | None:
     """The body limit of a streamed upload, or None for any other request."""
-    if request.method == "POST" and UPLOAD_PATH.match(request.path_info):
+    # The raw WSGI path: this runs before the URL's encoding is checked (pyramid_retry's
+    # hook), and ``request.path_info`` would raise on bytes that are not UTF-8.
+    if request.method == "POST" and UPLOAD_PATH.match(request.environ.get("PATH_INFO", "")):
         return request.registry["attachment_settings"].max_request_bytes
     return None
 

@@ -40,6 +40,12 @@ class Scene:
             "new": make.ticket(requester),
             "assigned": make.assign(make.ticket(requester), operator, executor),
         }
+        # The file that /api/attachments/{id}/... routes name.
+        self.attachment = self.client.post(
+            f"/api/tickets/{self.tickets['new']['id']}/attachments/",
+            upload_files=[("file", "note.txt", b"Printer: PC LOAD LETTER\n")],
+            headers=make.headers(requester),
+        ).json["results"][0]
 
     def headers(self, role: str) -> dict:
         return {} if role == "anonymous" else self.make.headers(self.users[role])
@@ -50,6 +56,8 @@ class Scene:
         if segment is None:
             if route.service == "user":
                 segment = str(self.users["requester"].id)
+            elif route.service in ("attachment", "attachment_content"):
+                segment = str(self.attachment["id"])
             else:
                 segment = str(self.tickets[caller.ticket]["id"])
         return route.path.replace("{id}", segment)

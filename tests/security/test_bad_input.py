@@ -219,6 +219,7 @@ CURSOR_ORDERINGS = {
     "events": ("id", 1),
     "ticket_comments": ("id", 1),
     "ticket_history": ("id", 1),
+    "ticket_attachments": ("id", 1),
 }
 
 
