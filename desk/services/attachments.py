@@ -5,17 +5,13 @@ body first and locks the ticket when it writes); ``/api/attachments/{id}/`` trav
 file under its ticket. The ACLs decide; a requester never learns of an internal file.
 """
 
-from pyramid.httpexceptions import HTTPForbidden, HTTPNoContent, HTTPNotModified
-from pyramid.response import Response
+from pyramid.httpexceptions import HTTPForbidden, HTTPNoContent
 
 from .. import schemas, workflow
 from ..api import Service, responses
 from ..attachments import files
-from ..attachments.names import content_disposition
-from ..attachments.ranges import UnsatisfiableRange, byte_range
-from ..attachments.sniff import INLINE_TYPES
+from ..attachments.download import file_response
 from ..attachments.upload import read_upload
-from ..errors import problem
 from ..models import Attachment
 from ..pagination import Ordering
 from ..permissions import Permission
@@ -178,7 +174,8 @@ def delete_attachment(request):
     schema=schemas.request_schema(header=schemas.ContentHeaders),
     permission=Permission.ATTACHMENT_VIEW,
     tags=TAGS,
-    api_produces=["application/octet-stream"],
+    # The file's own (sniffed) type, whatever the ini accepts; octet-stream first for tools.
+    api_produces=["application/octet-stream", "image/*", "text/*", "application/*"],
     api_file_responses={200: "The file's bytes", 206: "The requested range of the bytes"},
     response_schemas=responses({304: None}, 404, 416),
 )
@@ -186,46 +183,4 @@ def download_attachment(request):
     """The file's bytes, streamed. Strong ETag (the sha256), ``If-None-Match`` (304),
     ``Range`` (206; 416 when malformed or past the end). Raster images are shown inline,
     everything else (SVG and HTML included) is a download."""
-    row: Attachment = request.context.attachment
-    etag = row.sha256
-    if etag in request.if_none_match:
-        return HTTPNotModified(headers={"ETag": f'"{etag}"'})
-    wanted = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if wanted is not None and if_range is not None and if_range.strip() != f'"{etag}"':
-        wanted = None  # the client holds another version: send the whole file
-    try:
-        selected = byte_range(wanted, row.size)
-    except UnsatisfiableRange:
-        return problem(
-            request,
-            416,
-            "The Range is malformed or past the end of the file.",
-            slug="range-not-satisfiable",
-            headers={"Content-Range": f"bytes */{row.size}"},
-        )
-    start, stop = selected or (0, row.size)
-    pieces = files.open_bytes(request.registry, row, start, stop)
-    response = Response(
-        app_iter=pieces,
-        status=206 if selected else 200,
-        content_type=row.content_type,
-        charset="utf-8" if row.content_type.startswith("text/") else None,
-        conditional_response=False,
-    )
-    response.content_length = stop - start
-    if selected:
-        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{row.size}"
-    disposition = "inline" if row.content_type in INLINE_TYPES else "attachment"
-    response.headers.update(
-        {
-            "Content-Disposition": content_disposition(disposition, row.filename),
-            "X-Content-Type-Options": "nosniff",
-            "ETag": f'"{etag}"',
-            "Accept-Ranges": "bytes",
-            "Cache-Control": "private, no-cache",
-            # Even if a browser renders it, nothing in it runs.
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        }
-    )
-    return response
+    return file_response(request, request.context.attachment)
