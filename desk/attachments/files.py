@@ -146,7 +146,7 @@ def open_bytes(registry, attachment: Attachment, start: int, stop: int) -> Itera
 def remove_file(request, attachment: Attachment) -> None:
     """Delete the row, record the event, and the bytes once no row names them."""
     dbsession = request.dbsession
-    ticket = lock_ticket(dbsession, attachment.ticket_id)
+    ticket = lock_ticket(dbsession, attachment.ticket_id)  # the API holds it already: immediate
     storage = request.registry["attachment_storage"]
     dbsession.delete(attachment)
     dbsession.flush()

@@ -6,6 +6,7 @@ file under its ticket. The ACLs decide; a requester never learns of an internal 
 """
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNoContent
+from sqlalchemy import select
 
 from .. import schemas, workflow
 from ..api import Service, responses
@@ -87,8 +88,6 @@ def no_body(request) -> dict:
 )
 def list_attachments(request):
     """The ticket's files, oldest first; internal ones only for operators and executors."""
-    from sqlalchemy import select
-
     query = select(Attachment).where(Attachment.ticket_id == request.context.ticket.id)
     if not may_see_internal(request):
         query = query.where(Attachment.internal.is_(False))
@@ -165,6 +164,8 @@ def get_attachment(request):
 )
 def delete_attachment(request):
     """Remove a file: its uploader while the ticket is open, operators and superusers."""
+    # Under the ticket's lock (it refreshes the context's ticket), so the status is current.
+    files.lock_ticket(request.dbsession, request.context.ticket.id)
     workflow.REMOVE_ATTACHMENT.guard(request, request.context)
     files.remove_file(request, request.context.attachment)
     return HTTPNoContent()
