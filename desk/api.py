@@ -23,6 +23,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such item, or one the caller may not see",
     405: "Method not allowed (see Allow)",
     409: "Conflict with the current state",
+    411: "A streamed upload without Content-Length (or chunked encoding)",
     412: "If-Match does not match the current ETag",
     413: "Body over the configured limit",
     415: "The body is not JSON",

@@ -116,7 +116,7 @@ def list_attachments(request):
         },
     ],
     response_schemas=responses(
-        {201: schemas.UploadOut(description="The stored files")}, 400, 404, 409, 413, 415
+        {201: schemas.UploadOut(description="The stored files")}, 400, 404, 409, 411, 413, 415
     ),
 )
 def upload_attachments(request):
