@@ -42,6 +42,7 @@ def main(global_config: dict, **settings) -> object:
         config.include(".openapi")
         config.include(".errors")
         config.include(".tweens")
+        config.include(".attachments")
         config.include(".services")
         config.include(".services.docs")
         config.include(".admin")

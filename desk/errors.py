@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .exceptions import DeskError, TooManyRequests
 from .permissions import Permission
-from .resources import Container, TicketResource
+from .resources import AttachmentResource, Container, TicketResource
 from .security import log_request_event
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,12 @@ def forbidden(exc, request) -> Response:
     if request.authenticated_userid is None:
         return unauthenticated(request)
     context = request.context
-    hidden = isinstance(context, TicketResource) and not request.has_permission(
-        Permission.TICKET_VIEW, context
+    hidden = (
+        isinstance(context, TicketResource)
+        and not request.has_permission(Permission.TICKET_VIEW, context)
+    ) or (
+        isinstance(context, AttachmentResource)
+        and not request.has_permission(Permission.ATTACHMENT_VIEW, context)
     )
     # Logged also when answered 404: probing other people's tickets is what to look for.
     log_request_event(

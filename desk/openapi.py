@@ -179,7 +179,30 @@ class DeskSwagger(CorniceSwagger):
         if any(int(status) >= 400 for status in operation["responses"] if status.isdigit()):
             produces.append(PROBLEM_JSON)  # every error is RFC 9457 problem+json
         operation["produces"] = produces
-        return operation
+        return file_operation(operation, args)
+
+
+# --- files: what cornice_swagger cannot say ----------------------------------------------
+# It emits neither formData parameters nor ``type: file`` responses. Views that take or give
+# files describe them with three documentation-only options, turned into Swagger 2.0 here:
+#   api_consumes=[...]        the request's media types (multipart/form-data),
+#   api_form=[{...}, ...]     formData parameters (``type: file`` for files),
+#   api_file_responses={200: "description", ...}   answers whose body is the file's bytes.
+
+
+def file_operation(operation: dict, args: dict) -> dict:
+    """Add the view's declared form parameters, consumed types and binary responses."""
+    if args.get("api_consumes"):
+        operation["consumes"] = list(args["api_consumes"])
+    if args.get("api_form"):
+        parameters = operation.setdefault("parameters", [])
+        parameters.extend({"in": "formData", **parameter} for parameter in args["api_form"])
+    for status, description in (args.get("api_file_responses") or {}).items():
+        operation["responses"][str(status)] = {
+            "description": description,
+            "schema": {"type": "file"},
+        }
+    return operation
 
 
 def generate_spec(registry, version: str) -> dict:
@@ -209,5 +232,14 @@ class DocumentationOnly:
 
 
 def includeme(config) -> None:
-    for option in ("response_schemas", "tags", "operation_id", "api_security", "api_produces"):
+    for option in (
+        "response_schemas",
+        "tags",
+        "operation_id",
+        "api_security",
+        "api_produces",
+        "api_consumes",
+        "api_form",
+        "api_file_responses",
+    ):
         config.add_view_predicate(option, DocumentationOnly)

@@ -21,6 +21,12 @@ class Permission(StrEnum):
     TICKET_COMMENT = "ticket:comment"
     TICKET_INTERNAL_NOTES = "ticket:internal-notes"
 
+    # Files on tickets: seeing one (its ticket's viewers; an internal file, not its requester),
+    # removing one's own while the ticket is open, removing any.
+    ATTACHMENT_VIEW = "attachment:view"
+    ATTACHMENT_REMOVE_OWN = "attachment:remove-own"
+    ATTACHMENT_REMOVE_ANY = "attachment:remove-any"
+
     EVENT_LIST = "event:list"
     USER_LIST = "user:list"
     USER_ADMIN = "user:admin"

@@ -9,6 +9,7 @@ from pyramid.authorization import Allow, Authenticated
 from sqlalchemy.orm import Session
 
 from .models import Role, Ticket, User, Webhook
+from .models import Attachment, Role, Ticket, User
 from .permissions import SUPERUSERS, Permission, role_principal, user_principal
 
 OPERATOR = role_principal(Role.OPERATOR)
@@ -24,6 +25,8 @@ OPERATOR_TICKET_PERMISSIONS = (
     Permission.TICKET_CANCEL_STARTED,
     Permission.TICKET_COMMENT,
     Permission.TICKET_INTERNAL_NOTES,
+    Permission.ATTACHMENT_VIEW,
+    Permission.ATTACHMENT_REMOVE_ANY,
 )
 OPERATOR_PERMISSIONS = (*OPERATOR_TICKET_PERMISSIONS, Permission.EVENT_LIST, Permission.USER_LIST)
 
@@ -169,6 +172,61 @@ class WebhookResource:
         self.__name__ = str(webhook.id)
         self.__parent__ = parent
 
+class UnlockedTicketContainer(TicketContainer):
+    """Tickets looked up without a row lock, whatever the method: an upload reads its long
+    body first, and its view locks the ticket only when it writes."""
+
+    def __getitem__(self, segment: str) -> "TicketResource":
+        ticket = self.dbsession.get(Ticket, parse_id(segment))
+        if ticket is None:
+            raise KeyError(segment)
+        return TicketResource(ticket, parent=self)
+
+
+class AttachmentContainer(Container):
+    """``/api/attachments/``: a file by id, placed under its ticket so that the ticket's
+    lineage (its container's role grants, the root's superusers) applies to it too."""
+
+    __name__ = "attachments"
+
+    def __getitem__(self, segment: str) -> "AttachmentResource":
+        attachment = self.dbsession.get(Attachment, parse_id(segment))
+        if attachment is None:
+            raise KeyError(segment)
+        ticket = self.dbsession.get(Ticket, attachment.ticket_id)
+        tickets = TicketContainer(self.request, parent=self.__parent__)
+        return AttachmentResource(attachment, TicketResource(ticket, parent=tickets))
+
+
+class AttachmentResource:
+    """One file. Who sees its ticket sees it, except that a file on an internal note is
+    not its requester's; its uploader may remove it (while the ticket is open: workflow)."""
+
+    def __init__(self, attachment: Attachment, parent: TicketResource):
+        self.attachment = attachment
+        self.__name__ = str(attachment.id)
+        self.__parent__ = parent
+
+    @property
+    def ticket(self) -> Ticket:
+        return self.__parent__.ticket
+
+    @property
+    def __acl__(self) -> list:
+        ticket = self.ticket
+        viewers = [ticket.executor_id]
+        if not self.attachment.internal:
+            viewers.append(ticket.requester_id)
+        acl = [
+            (Allow, user_principal(viewer), Permission.ATTACHMENT_VIEW)
+            for viewer in viewers
+            if viewer is not None
+        ]
+        acl.append(
+            (Allow, user_principal(self.attachment.uploader_id), Permission.ATTACHMENT_REMOVE_OWN)
+        )
+        return acl
+
 
 def root_factory(request) -> Root:
     return Root(request)
@@ -184,3 +242,9 @@ def user_factory(request) -> UserContainer:
 
 def webhook_factory(request) -> WebhookContainer:
     return WebhookContainer(request)
+def unlocked_ticket_factory(request) -> UnlockedTicketContainer:
+    return UnlockedTicketContainer(request)
+
+
+def attachment_factory(request) -> AttachmentContainer:
+    return AttachmentContainer(request)

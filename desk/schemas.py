@@ -559,3 +559,41 @@ class ProblemOut(colander.MappingSchema):
 
 class StatusOut(colander.MappingSchema):
     status = out(colander.String())
+
+
+# --- attachments -----------------------------------------------------------------------
+
+
+class AttachmentOut(colander.MappingSchema):
+    id = out(colander.Int())
+    ticket_id = out(colander.Int())
+    comment_id = out(colander.Int(), missing=None, description="null for a file on the ticket")
+    filename = out(colander.String(), description="For display only, cleaned")
+    content_type = out(colander.String(), description="Sniffed from the content")
+    size = out(colander.Int(), description="Bytes")
+    sha256 = out(colander.String(), description="Hex digest; the download's ETag")
+    internal = out(colander.Boolean(), description="On an internal note: never a requester's")
+    uploader = UserRef(title="UserRef")
+    created_at = out(colander.DateTime())
+    content_url = out(colander.String(), description="Absolute URL of the bytes")
+
+
+class AttachmentList(colander.SequenceSchema):
+    attachment = AttachmentOut()
+
+
+class UploadOut(colander.MappingSchema):
+    results = AttachmentList()
+
+
+class ContentHeaders(colander.MappingSchema):
+    range = text(
+        name="Range",
+        missing=colander.drop,
+        description="bytes=start-end, start- or -suffix: one range, answered 206",
+    )
+    if_none_match = text(
+        name="If-None-Match",
+        missing=colander.drop,
+        description="The sha256 ETag you hold: 304 when unchanged",
+    )

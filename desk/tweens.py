@@ -68,12 +68,30 @@ def url_encoding_tween_factory(handler, registry):
     return url_encoding_tween
 
 
+def streamed_body_limit(request) -> int | None:
+    """The limit of a body that its view reads as a stream (an upload), or None.
+
+    Features register their predicates in ``registry["desk.streamed_bodies"]``.
+    """
+    for limit_of in request.registry.get("desk.streamed_bodies", ()):
+        limit = limit_of(request)
+        if limit is not None:
+            return limit
+    return None
+
+
 def body_limit_tween_factory(handler, registry):
     """413 for a body over ``desk.max_body_bytes``, before authentication reads anything."""
     limit = int(registry.settings["desk.max_body_bytes"])
 
     def body_limit_tween(request):
         length = request.content_length
+        streamed = streamed_body_limit(request)
+        if streamed is not None:
+            # The view reads this body as a stream and enforces its own limits as it goes.
+            if length is not None and length > streamed:
+                return problem(request, 413, f"The body is over the limit of {streamed} bytes.")
+            return handler(request)
         if length is not None and length > limit:
             return problem(request, 413, f"The body is over the limit of {limit} bytes.")
         if length is None and request.method in ("POST", "PUT", "PATCH"):
@@ -90,6 +108,8 @@ def body_limit_tween_factory(handler, registry):
 def retry_attempts(request) -> int | None:
     """pyramid_retry's activate hook: no retries (so no copy of the body) for a body that is
     over the limit or of unknown length; the body limit tween then answers 413 unread."""
+    if streamed_body_limit(request) is not None:
+        return 1  # a streamed body is read once, never copied
     limit = int(request.registry.settings["desk.max_body_bytes"])
     length = request.content_length
     if request.method in ("POST", "PUT", "PATCH") and (length is None or length > limit):

@@ -69,6 +69,17 @@ ACTIONS = {
 }
 
 
+#: Removing a file: its uploader while the ticket is open, operators and superusers always.
+#: Not a ticket action (``ACTIONS``): it acts on an attachment resource.
+REMOVE_ATTACHMENT = Action(
+    "remove an attachment of",
+    (
+        (Permission.ATTACHMENT_REMOVE_OWN, frozenset({NEW, ASSIGNED, IN_PROGRESS})),
+        (Permission.ATTACHMENT_REMOVE_ANY, ALL_STATUSES),
+    ),
+)
+
+
 def allowed_actions(request, resource) -> list[str]:
     """What the caller may do to this ticket now; the routes enforce exactly this."""
     return [name for name, action in ACTIONS.items() if action.allowed(request, resource)]
@@ -251,3 +262,25 @@ def add_comment(
         data={"comment_id": comment.id, "internal": internal},
     )
     return comment
+
+
+def record_attachment(
+    dbsession: Session, ticket: Ticket, actor: User, kind: str, attachment
+) -> TicketEvent:
+    """``attachment_added`` or ``attachment_removed``: which file, hidden from requesters
+    when the file is internal (on an internal note)."""
+    return _record(
+        dbsession,
+        ticket,
+        actor,
+        kind,
+        internal=attachment.internal,
+        data={
+            "attachment_id": attachment.id,
+            "comment_id": attachment.comment_id,
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "content_type": attachment.content_type,
+            "internal": attachment.internal,
+        },
+    )

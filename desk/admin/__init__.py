@@ -44,6 +44,7 @@ def includeme(config: Configurator) -> None:
     setup_jinja2(config)
     config.add_static_view("admin/static", "desk.admin:static", cache_max_age=3600)
     add_routes(config, REGISTRY)
+    config.include(".attachments")
     add_views(config, REGISTRY)
     config.scan(".auth")
     config.scan(".dashboard")

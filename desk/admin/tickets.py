@@ -31,6 +31,7 @@ from ..queries import (
 )
 from ..resources import MAX_ID, TicketContainer, TicketResource
 from ..schemas import PRIORITY_NAMES, Choice, text
+from .attachments import attachments
 from .i18n import Translator, translator
 from .registry import N_, Choices, Column, Filter, ModelAdmin, Panel, RowAction
 from .rendering import format_value
@@ -154,6 +155,9 @@ def event_details(event: TicketEvent, usernames: dict, _: Translator) -> list[st
         return [f"{_('Executor')}: {names[0]} → {names[1]}"]
     if event.kind == "cancelled" and data.get("reason"):
         return [_("reason: {reason}", reason=data["reason"])]
+    if event.kind in ("attachment_added", "attachment_removed"):
+        name = data.get("filename", "")
+        return [f"{name} ({_('internal')})" if data.get("internal") else name]
     if event.kind == "commented":
         note = _("comment #{id}", id=data.get("comment_id"))
         return [f"{note} ({_('internal')})" if data.get("internal") else note]
@@ -337,6 +341,7 @@ TICKETS = ModelAdmin(
     ),
     panels=(
         Panel(N_("Comments"), "panel_comments.jinja2", comments),
+        Panel(N_("Attachments"), "panel_attachments.jinja2", attachments),
         Panel(N_("History"), "panel_history.jinja2", history),
     ),
     get=get_ticket,

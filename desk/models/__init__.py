@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 
+from .attachment import Attachment, AttachmentChunk
 from .comment import Comment
 from .counts import CountScope, TicketCount
 from .enums import Priority, Role, TicketStatus
@@ -25,6 +26,8 @@ from .user import User, username_key
 
 __all__ = [
     "EVENT_KINDS",
+    "Attachment",
+    "AttachmentChunk",
     "Base",
     "Comment",
     "CountScope",

@@ -18,6 +18,8 @@ EVENT_KINDS = (
     "status_changed",
     "cancelled",
     "commented",
+    "attachment_added",
+    "attachment_removed",
 )
 
 

@@ -4,9 +4,9 @@ Added in this order on purpose: fixed paths such as ``/api/tickets/my-tickets/``
 registered before ``/api/tickets/{id}/`` would swallow them.
 """
 
-from . import auth, docs, events, health, tickets, users, webhooks
+from . import attachments, auth, docs, events, health, tickets, users, webhooks
 
-MODULES = (health, docs, auth, tickets, events, users, webhooks)
+MODULES = (health, docs, auth, tickets, attachments, events, users, webhooks)
 
 
 def includeme(config) -> None:

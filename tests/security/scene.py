@@ -49,6 +49,12 @@ class Scene:
         self.delivery = self.client.post(
             f"/api/webhooks/{self.webhook['id']}/ping/", headers=superuser
         ).json
+        # The file that /api/attachments/{id}/... routes name.
+        self.attachment = self.client.post(
+            f"/api/tickets/{self.tickets['new']['id']}/attachments/",
+            upload_files=[("file", "note.txt", b"Printer: PC LOAD LETTER\n")],
+            headers=make.headers(requester),
+        ).json["results"][0]
 
     def headers(self, role: str) -> dict:
         return {} if role == "anonymous" else self.make.headers(self.users[role])
@@ -61,6 +67,8 @@ class Scene:
                 segment = str(self.users["requester"].id)
             elif route.service.startswith("webhook_") or route.service == "webhook":
                 segment = str(self.webhook["id"])
+            elif route.service in ("attachment", "attachment_content"):
+                segment = str(self.attachment["id"])
             else:
                 segment = str(self.tickets[caller.ticket]["id"])
         path = route.path.replace("{delivery_id}", str(self.delivery["id"]))

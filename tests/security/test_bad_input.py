@@ -223,6 +223,7 @@ CURSOR_ORDERINGS = {
     "ticket_history": ("id", 1),
     "webhooks": ("-id", 1),
     "webhook_deliveries": ("-id", 1),
+    "ticket_attachments": ("id", 1),
 }
 
 
