@@ -68,6 +68,14 @@ ACTIONS = {
 }
 
 
+#: Triage: changing the priority of an open ticket, for whoever may route it (operators,
+#: superusers). Not among ``ACTIONS``: the API's PATCH stays the requester's; the admin and
+#: ``POST /api/tickets/bulk/`` use this rule.
+PRIORITIZE = Action(
+    "prioritize", ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS})),)
+)
+
+
 def allowed_actions(request, resource) -> list[str]:
     """What the caller may do to this ticket now; the routes enforce exactly this."""
     return [name for name, action in ACTIONS.items() if action.allowed(request, resource)]

@@ -35,16 +35,7 @@ from .i18n import Translator, translator
 from .registry import N_, Choices, Column, Filter, ModelAdmin, Panel, RowAction
 from .rendering import format_value
 
-#: Triage: the permission to route a ticket, in the statuses where it is still open.
-PRIORITIZE = workflow.Action(
-    "prioritize",
-    (
-        (
-            Permission.TICKET_ASSIGN,
-            frozenset({workflow.NEW, workflow.ASSIGNED, workflow.IN_PROGRESS}),
-        ),
-    ),
-)
+PRIORITIZE = workflow.PRIORITIZE
 
 
 # --- lookups ---------------------------------------------------------------------------

@@ -4,9 +4,9 @@ Added in this order on purpose: fixed paths such as ``/api/tickets/my-tickets/``
 registered before ``/api/tickets/{id}/`` would swallow them.
 """
 
-from . import auth, docs, events, health, tickets, users
+from . import auth, bulk, docs, events, health, tickets, users
 
-MODULES = (health, docs, auth, tickets, events, users)
+MODULES = (health, docs, auth, bulk, tickets, events, users)
 
 
 def includeme(config) -> None:
