@@ -11,6 +11,7 @@ from jinja2 import StrictUndefined
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from .bulk import add_bulk_views
 from .models import REGISTRY
 from .routes import PREFIX, add_routes
 from .session import session_factory
@@ -45,6 +46,7 @@ def includeme(config: Configurator) -> None:
     config.add_static_view("admin/static", "desk.admin:static", cache_max_age=3600)
     add_routes(config, REGISTRY)
     add_views(config, REGISTRY)
+    add_bulk_views(config, REGISTRY)
     config.scan(".auth")
     config.scan(".dashboard")
     config.scan(".errors")

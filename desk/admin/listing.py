@@ -35,11 +35,14 @@ class ListPage:
     choices: dict[str, list[tuple[str, str]]]
 
 
-def chosen_filters(request: Request, admin: ModelAdmin, choices: dict) -> dict[str, str]:
+def chosen_filters(
+    request: Request, admin: ModelAdmin, choices: dict, params=None
+) -> dict[str, str]:
     """The filters set in the query string to one of their choices; others are ignored."""
+    params = request.GET if params is None else params
     chosen = {}
     for item in admin.filters:
-        value = request.GET.get(item.name, "")
+        value = params.get(item.name, "")
         if value and value in {choice for choice, _ in choices[item.name]}:
             chosen[item.name] = value
     return chosen
@@ -66,6 +69,26 @@ def filtered_query(admin: ModelAdmin, chosen: dict[str, str], search: str) -> Se
 
 def page_number(raw: str) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+
+
+def search_text(params) -> str:
+    # NUL and other control characters can match nothing, and PostgreSQL refuses NUL.
+    return CONTROL_CHARACTERS.sub("", params.get(SEARCH, "")).strip()[:200]
+
+
+def matching_ids(request: Request, admin: ModelAdmin, params, limit: int) -> tuple[list[int], int]:
+    """The ids of the first ``limit`` rows of the list that ``params`` (a list page's query
+    string) shows, in its order, and how many rows match in all."""
+    choices = {item.name: item.choices(request) for item in admin.filters}
+    query = filtered_query(
+        admin, chosen_filters(request, admin, choices, params), search_text(params)
+    )
+    ordering = ordering_of(admin, params.get(ORDER))
+    total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
+    ids_query = query.with_only_columns(admin.model.id)
+    if ordering is not None:
+        ids_query = ids_query.order_by(*ordering.order_by())
+    return list(request.dbsession.scalars(ids_query.limit(limit))), total
 
 
 def list_page(request: Request, admin: ModelAdmin) -> ListPage:

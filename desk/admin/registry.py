@@ -85,6 +85,31 @@ class RowAction:
 
 
 @dataclass(frozen=True)
+class BulkOutcome:
+    """What one bulk action did to one row: done, or refused and why."""
+
+    id: int
+    label: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """An operation on many rows at once, chosen by checkboxes or a filter.
+
+    ``run(request, ids, values)`` does it row by row through the same domain functions as
+    the single actions, each row in a savepoint of its own, and tells per row what became
+    of it; ``schema`` is the small form of its values (an executor, a priority, a role).
+    """
+
+    name: str
+    label: str
+    schema: type[colander.Schema]
+    run: Callable[[Request, list[int], dict], list[BulkOutcome]]
+
+
+@dataclass(frozen=True)
 class ModelAdmin:
     """Everything the admin knows about one model.
 
@@ -112,12 +137,16 @@ class ModelAdmin:
     create_schema: type[colander.Schema] | None = None
     create: Callable[[Request, dict], Any] | None = None
     actions: Sequence[RowAction] = ()
+    bulk_actions: Sequence[BulkAction] = ()
     panels: Sequence[Panel] = ()
     get: Callable[[Request, int], Any] | None = None
     page_size: int = 25
 
     def action(self, name: str) -> RowAction:
         return next(action for action in self.actions if action.name == name)
+
+    def bulk_action(self, name: str) -> BulkAction | None:
+        return next((action for action in self.bulk_actions if action.name == name), None)
 
     def load(self, request: Request, row_id: int) -> Any:
         """The row with ``row_id``, or None."""

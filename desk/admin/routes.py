@@ -32,6 +32,8 @@ def add_routes(config: Configurator, admins: Iterable[ModelAdmin]) -> None:
         config.add_route(route_name(admin, "list"), base)
         if admin.create is not None:
             config.add_route(route_name(admin, "new"), base + "new/")
+        if admin.bulk_actions:
+            config.add_route(route_name(admin, "bulk"), base + "bulk/")
         config.add_route(route_name(admin, "detail"), base + r"{id:\d+}/")
         if admin.save is not None:
             config.add_route(route_name(admin, "edit"), base + r"{id:\d+}/edit/")
@@ -48,6 +50,10 @@ def home_path(request: Request) -> str:
 
 def list_path(request: Request, admin: ModelAdmin, **query) -> str:
     return request.route_path(route_name(admin, "list"), _query=query)
+
+
+def bulk_path(request: Request, admin: ModelAdmin) -> str:
+    return request.route_path(route_name(admin, "bulk"))
 
 
 def new_path(request: Request, admin: ModelAdmin) -> str:

@@ -19,7 +19,7 @@ import colander
 from pyramid.request import Request
 from sqlalchemy import Select, select
 
-from .. import workflow
+from .. import bulk, workflow
 from ..models import Priority, Role, Ticket, TicketEvent, TicketStatus, User
 from ..permissions import Permission
 from ..queries import (
@@ -32,7 +32,17 @@ from ..queries import (
 from ..resources import MAX_ID, TicketContainer, TicketResource
 from ..schemas import PRIORITY_NAMES, Choice, text
 from .i18n import Translator, translator
-from .registry import N_, Choices, Column, Filter, ModelAdmin, Panel, RowAction
+from .registry import (
+    N_,
+    BulkAction,
+    BulkOutcome,
+    Choices,
+    Column,
+    Filter,
+    ModelAdmin,
+    Panel,
+    RowAction,
+)
 from .rendering import format_value
 
 PRIORITIZE = workflow.PRIORITIZE
@@ -234,6 +244,41 @@ def change_priority(request: Request, ticket: Ticket, values: dict) -> str | Non
     return None
 
 
+def titles(request: Request, ids: list[int]) -> dict[int, str]:
+    rows = request.dbsession.execute(select(Ticket.id, Ticket.title).where(Ticket.id.in_(ids)))
+    return {ticket_id: f"#{ticket_id} {title}" for ticket_id, title in rows}
+
+
+def bulk_run(action: str) -> Callable[[Request, list[int], dict], list[BulkOutcome]]:
+    """A bulk action through ``desk.bulk``, item by item as ``POST /api/tickets/bulk/``."""
+
+    def run(request: Request, ids: list[int], values: dict) -> list[BulkOutcome]:
+        _ = translator(request)
+        items = [{"id": ticket_id, "action": action, **values} for ticket_id in ids]
+        labels = titles(request, ids)
+        return [
+            BulkOutcome(
+                result.id,
+                labels.get(result.id, f"#{result.id}"),
+                result.ok,
+                "" if result.ok else refusal_text(result.problem, _),
+            )
+            for result in bulk.run_items(request, items)
+        ]
+
+    return run
+
+
+def refusal_text(problem: dict, _: Translator) -> str:
+    """Why an item was refused, in the page's language: the fields' reasons, else the detail."""
+    errors = problem.get("errors")
+    if errors:
+        return " ".join(f"{_(e['name'])}: {_(e['description'])}" for e in errors)
+    if problem["status"] == 404:
+        return _("No such ticket.")
+    return _(problem["detail"])
+
+
 def allows(action: workflow.Action) -> Callable[[Request, Ticket], bool]:
     """Whether ``action`` is open on a ticket now: shows its form only when it would pass."""
 
@@ -322,6 +367,11 @@ TICKETS = ModelAdmin(
             available=allows(workflow.ACTIONS["cancel"]),
             intro=N_("Cancelling is final; the executor keeps seeing the ticket."),
         ),
+    ),
+    bulk_actions=(
+        BulkAction("assign", N_("Assign to an executor"), ReassignForm, bulk_run("assign")),
+        BulkAction("priority", N_("Change priority"), PriorityForm, bulk_run("priority")),
+        BulkAction("cancel", N_("Cancel tickets"), CancelForm, bulk_run("cancel")),
     ),
     panels=(
         Panel(N_("Comments"), "panel_comments.jinja2", comments),

@@ -4,19 +4,22 @@ Every change goes through ``desk.accounts``, as ``PATCH /api/users/{id}/`` does:
 deactivation or a new password ends the user's sessions (tokens and admin alike).
 """
 
+from collections.abc import Callable
+
 import colander
 from pyramid.request import Request
 from pyramid.security import remember
+from sqlalchemy import select
 
 from .. import accounts
-from ..exceptions import InvalidInput
+from ..exceptions import Conflict, DeskError, InvalidInput
 from ..models import Role, User
 from ..passwords import password_problem
 from ..permissions import Permission
 from ..queries import USER_SORT_KEYS
 from ..schemas import Choice, name_node, text, validate_new_password, validate_username
 from .i18n import translator
-from .registry import N_, Column, Filter, ModelAdmin, RowAction
+from .registry import N_, BulkAction, BulkOutcome, Column, Filter, ModelAdmin, RowAction
 
 
 def role_choices(request: Request) -> list[tuple[str, str]]:
@@ -127,6 +130,56 @@ def set_password(request: Request, user: User, values: dict) -> None:
         remember(request, user.id)
 
 
+class NoValues(colander.MappingSchema):
+    """A bulk action that needs nothing but the rows."""
+
+
+class RoleForm(colander.MappingSchema):
+    role = role_node()
+
+
+def each_user(change: Callable[[Request, User, dict], None]):
+    """A bulk action that applies ``change`` to each user in a savepoint of its own."""
+
+    def run(request: Request, ids: list[int], values: dict) -> list[BulkOutcome]:
+        _ = translator(request)
+        users = {
+            user.id: user
+            for user in request.dbsession.scalars(select(User).where(User.id.in_(ids)))
+        }
+        outcomes = []
+        for user_id in ids:
+            user = users.get(user_id)
+            if user is None:
+                outcomes.append(BulkOutcome(user_id, f"#{user_id}", False, _("No such user.")))
+                continue
+            try:
+                with request.dbsession.begin_nested():
+                    change(request, user, values)
+            except DeskError as error:
+                outcomes.append(BulkOutcome(user_id, user.username, False, _(error.detail)))
+            else:
+                outcomes.append(BulkOutcome(user_id, user.username, True, ""))
+        return outcomes
+
+    return run
+
+
+def activate(request: Request, user: User, values: dict) -> None:
+    accounts.administer(request.dbsession, user, {"is_active": True})
+
+
+def deactivate(request: Request, user: User, values: dict) -> None:
+    """As the edit page: their sessions end. Not oneself, which would end this session."""
+    if user.id == request.authenticated_userid:
+        raise Conflict("You cannot deactivate yourself.")
+    accounts.administer(request.dbsession, user, {"is_active": False})
+
+
+def set_role(request: Request, user: User, values: dict) -> None:
+    accounts.administer(request.dbsession, user, {"role": values["role"]})
+
+
 USERS = ModelAdmin(
     name="users",
     model=User,
@@ -159,6 +212,11 @@ USERS = ModelAdmin(
     save=save_user,
     create_schema=UserCreateForm,
     create=create_user,
+    bulk_actions=(
+        BulkAction("activate", N_("Activate"), NoValues, each_user(activate)),
+        BulkAction("deactivate", N_("Deactivate"), NoValues, each_user(deactivate)),
+        BulkAction("role", N_("Set role"), RoleForm, each_user(set_role)),
+    ),
     actions=(
         RowAction(
             "password",

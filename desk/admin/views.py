@@ -24,6 +24,7 @@ from .registry import Column, ModelAdmin
 from .rendering import flash, format_value, page
 from .routes import (
     action_path,
+    bulk_path,
     detail_path,
     edit_path,
     list_path,
@@ -93,6 +94,7 @@ def row_view(request: Request, admin: ModelAdmin, row: Any) -> dict:
     """A row as the list template shows it: its cells, link and available actions."""
     _ = translator(request)
     return {
+        "id": row.id,
         "cells": [(column, cell(request, column, row)) for column in admin.columns],
         "url": detail_path(request, admin, row.id),
         "actions": [
@@ -133,6 +135,18 @@ def page_links(request: Request, admin: ModelAdmin, result: listing.ListPage) ->
     }
 
 
+def bulk_form(request: Request, admin: ModelAdmin) -> dict | None:
+    """What the list's bulk form needs: its target, the actions, the list's query string."""
+    if not admin.bulk_actions:
+        return None
+    _ = translator(request)
+    return {
+        "path": bulk_path(request, admin),
+        "actions": [(action.name, _(action.label)) for action in admin.bulk_actions],
+        "query": request.query_string,
+    }
+
+
 def list_view(request: Request, admin: ModelAdmin) -> Response:
     """The list: search, filters, sortable columns, one page of rows, row actions."""
     _ = translator(request)
@@ -155,6 +169,7 @@ def list_view(request: Request, admin: ModelAdmin) -> Response:
             "new_path": new_path(request, admin) if admin.create else None,
             "search_param": listing.SEARCH,
             "order_param": listing.ORDER,
+            "bulk": bulk_form(request, admin),
         },
     )
 
