@@ -218,6 +218,10 @@ RU = {
     "reason: {reason}": "причина: {reason}",
     "comment #{id}": "комментарий №{id}",
     "internal": "внутренний",
+    # exports and date ranges
+    "Export": "Выгрузить",
+    "from": "с",
+    "to": "по",
     # bulk actions
     "Bulk actions": "Групповые действия",
     "Action": "Действие",

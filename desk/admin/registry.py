@@ -31,7 +31,8 @@ class Column:
 
     ``display(request, row)`` gives the text (default: the attribute ``name``, formatted);
     ``sort`` names the ordering that clicking the header applies; ``link`` makes the cell a
-    link to the row's detail page.
+    link to the row's detail page; ``export(row)`` is the value in CSV and JSON lines
+    exports (default: the attribute ``name``), a code rather than a translated label.
     """
 
     name: str
@@ -39,6 +40,7 @@ class Column:
     display: Callable[[Request, Any], Any] | None = None
     sort: str | None = None
     link: bool = False
+    export: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,29 @@ class Filter:
 
     ``convert`` turns the query-string value into the column's; a value not among
     ``choices`` is ignored, so a hand-edited URL shows the whole list rather than an error.
+    Without ``choices`` the filter is a text field (an id, with the type-ahead of
+    ``lookup``, the JSON endpoint that suggests values); a value ``convert`` refuses is
+    ignored.
     """
 
     name: str
     label: str
     column: Any
-    choices: Choices
+    choices: Choices | None
     convert: Callable[[str], Any] = str
+    lookup: str | None = None
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    """A date range above the list: ``<name>_from`` and ``<name>_to`` (both days included).
+
+    Each takes an ISO 8601 date or date-time; a value that is neither is ignored.
+    """
+
+    name: str
+    label: str
+    column: Any
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,7 @@ class ModelAdmin:
     columns: Sequence[Column]
     title: Callable[[Any], str] = str
     filters: Sequence[Filter] = ()
+    date_filters: Sequence[DateFilter] = ()
     search_fields: Sequence[Any] = ()
     orderings: dict[str, tuple] = field(default_factory=dict)
     default_ordering: str | None = None
