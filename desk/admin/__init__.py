@@ -50,3 +50,4 @@ def includeme(config: Configurator) -> None:
     config.scan(".auth")
     config.scan(".dashboard")
     config.scan(".errors")
+    config.scan(".lookup")

@@ -3,7 +3,8 @@
 A schema node may carry presentation attributes (colander keeps unknown keyword
 arguments): ``widget`` (``text``, ``email``, ``password``, ``textarea``, ``select``,
 ``checkbox``), ``choices`` (a callable of the request giving ``(value, label)`` pairs),
-``help`` and ``autocomplete``. Its ``title`` is the label's English message id.
+``help``, ``autocomplete`` and ``lookup`` (the type-ahead of a user id field: ``users`` or
+``executors``, see ``desk.admin.lookup``). Its ``title`` is the label's English message id.
 """
 
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class FormField:
     error: str | None = None
     help: str | None = None
     autocomplete: str | None = None
+    lookup: str | None = None
 
     @property
     def id(self) -> str:
@@ -75,6 +77,7 @@ def fields(
                 error=errors.get(node.name),
                 help=translate(help_text) if help_text else None,
                 autocomplete=getattr(node, "autocomplete", None),
+                lookup=getattr(node, "lookup", None),
             )
         )
     return result

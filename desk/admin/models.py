@@ -28,11 +28,13 @@ guarded by its permission; an ``edit_schema`` with ``save``, a ``create_schema``
 Russian catalog (a test lists any that are missing).
 """
 
+from .events import EVENTS
 from .registry import REGISTRY
 from .tickets import TICKETS
 from .users import USERS
 
 REGISTRY.register(USERS)
 REGISTRY.register(TICKETS)
+REGISTRY.register(EVENTS)
 
-__all__ = ["REGISTRY", "TICKETS", "USERS"]
+__all__ = ["EVENTS", "REGISTRY", "TICKETS", "USERS"]

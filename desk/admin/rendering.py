@@ -38,7 +38,7 @@ def format_value(value: Any, _: Translator) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC")
     if isinstance(value, Enum):
         return _(value.name)
     return str(value)

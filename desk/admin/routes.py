@@ -15,6 +15,7 @@ from .registry import ModelAdmin
 PREFIX = "/admin/"
 
 HOME, LOGIN, LOGOUT = "admin_home", "admin_login", "admin_logout"
+LOOKUP = "admin_lookup"
 
 
 def route_name(admin: ModelAdmin, page: str) -> str:
@@ -27,6 +28,7 @@ def add_routes(config: Configurator, admins: Iterable[ModelAdmin]) -> None:
     config.add_route(HOME, PREFIX)
     config.add_route(LOGIN, PREFIX + "login/")
     config.add_route(LOGOUT, PREFIX + "logout/")
+    config.add_route(LOOKUP, PREFIX + "lookup/{kind:[a-z]+}/")
     for admin in admins:
         base = f"{PREFIX}{admin.name}/"
         config.add_route(route_name(admin, "list"), base)

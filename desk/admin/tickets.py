@@ -17,10 +17,10 @@ from enum import Enum
 
 import colander
 from pyramid.request import Request
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from .. import bulk, workflow
-from ..models import Priority, Role, Ticket, TicketEvent, TicketStatus, User
+from ..models import Priority, Ticket, TicketEvent, TicketStatus, User
 from ..permissions import Permission
 from ..queries import (
     COMMENTS_OLDEST_FIRST,
@@ -29,7 +29,7 @@ from ..queries import (
     comment_query,
     event_query,
 )
-from ..resources import MAX_ID, TicketContainer, TicketResource
+from ..resources import MAX_ID, TicketContainer, TicketResource, parse_id
 from ..schemas import PRIORITY_NAMES, Choice, text
 from .i18n import Translator, translator
 from .registry import (
@@ -64,16 +64,6 @@ def resource(request: Request, ticket: Ticket) -> TicketResource:
     return TicketResource(ticket, TicketContainer(request))
 
 
-def user_choices(query: Select) -> Choices:
-    """Users of ``query`` as ``(id, username)`` choices, by username."""
-
-    def choices(request: Request) -> list[tuple[str, str]]:
-        users = request.dbsession.scalars(query.order_by(User.username_key)).all()
-        return [(str(user.id), user.username) for user in users]
-
-    return choices
-
-
 def coded(enum: type[Enum]) -> Choices:
     """An enum's members as choices: the code, and its label in the page's language."""
 
@@ -82,19 +72,6 @@ def coded(enum: type[Enum]) -> Choices:
         return [(member.name, _(member.name)) for member in enum]
 
     return choices
-
-
-#: Anyone who is, or was, the executor / requester of some ticket.
-executors_of_tickets = user_choices(
-    select(User).where(User.id.in_(select(Ticket.executor_id).distinct()))
-)
-requesters_of_tickets = user_choices(
-    select(User).where(User.id.in_(select(Ticket.requester_id).distinct()))
-)
-#: Whom a ticket may be assigned to: active executors (workflow.find_executor checks it too).
-active_executors = user_choices(
-    select(User).where(User.role == Role.EXECUTOR.value, User.is_active.is_(True))
-)
 
 
 # --- how a ticket shows ----------------------------------------------------------------
@@ -198,8 +175,8 @@ class ReassignForm(colander.MappingSchema):
         colander.Int(),
         title=N_("Executor"),
         validator=colander.Range(min=1, max=MAX_ID),
-        choices=active_executors,
-        widget="select",
+        lookup="executors",
+        help=N_("The executor's id: type a username to choose one."),
     )
 
 
@@ -330,11 +307,9 @@ TICKETS = ModelAdmin(
             coded(Priority),
             convert=lambda name: Priority[name].value,
         ),
+        Filter("executor_id", N_("Executor"), Ticket.executor_id, None, parse_id, lookup="users"),
         Filter(
-            "executor_id", N_("Executor"), Ticket.executor_id, executors_of_tickets, convert=int
-        ),
-        Filter(
-            "requester_id", N_("Requester"), Ticket.requester_id, requesters_of_tickets, convert=int
+            "requester_id", N_("Requester"), Ticket.requester_id, None, parse_id, lookup="users"
         ),
     ),
     search_fields=(Ticket.title, Ticket.description),

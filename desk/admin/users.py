@@ -18,8 +18,9 @@ from ..passwords import password_problem
 from ..permissions import Permission
 from ..queries import USER_SORT_KEYS
 from ..schemas import Choice, name_node, text, validate_new_password, validate_username
+from . import audit
 from .i18n import translator
-from .registry import N_, BulkAction, BulkOutcome, Column, Filter, ModelAdmin, RowAction
+from .registry import N_, BulkAction, BulkOutcome, Column, Filter, ModelAdmin, Panel, RowAction
 
 
 def role_choices(request: Request) -> list[tuple[str, str]]:
@@ -107,7 +108,7 @@ class PasswordForm(colander.MappingSchema):
 
 def save_user(request: Request, user: User, values: dict) -> str:
     """As ``PATCH /api/users/{id}/``: deactivating someone ends their sessions."""
-    accounts.administer(request.dbsession, user, values)
+    audit.administer(request, user, values)
     return translator(request)("User saved.")
 
 
@@ -115,6 +116,7 @@ def create_user(request: Request, values: dict) -> User:
     """A new account; a username taken in any letter case is refused (409)."""
     user = accounts.create_user(request.dbsession, request.registry["passwords"], **values)
     request.dbsession.flush()
+    audit.record(request, user, "created", {"role": user.role})
     return user
 
 
@@ -125,6 +127,7 @@ def set_password(request: Request, user: User, values: dict) -> None:
         raise InvalidInput("password", problem)
     user.password_hash = request.registry["passwords"].hash(values["password"])
     accounts.revoke_all_sessions(request.dbsession, user)
+    audit.record(request, user, "password_set")
     if user.id == request.authenticated_userid:
         # Their own password: their other sessions end, this one carries on.
         remember(request, user.id)
@@ -166,18 +169,18 @@ def each_user(change: Callable[[Request, User, dict], None]):
 
 
 def activate(request: Request, user: User, values: dict) -> None:
-    accounts.administer(request.dbsession, user, {"is_active": True})
+    audit.administer(request, user, {"is_active": True})
 
 
 def deactivate(request: Request, user: User, values: dict) -> None:
     """As the edit page: their sessions end. Not oneself, which would end this session."""
     if user.id == request.authenticated_userid:
         raise Conflict("You cannot deactivate yourself.")
-    accounts.administer(request.dbsession, user, {"is_active": False})
+    audit.administer(request, user, {"is_active": False})
 
 
 def set_role(request: Request, user: User, values: dict) -> None:
-    accounts.administer(request.dbsession, user, {"role": values["role"]})
+    audit.administer(request, user, {"role": values["role"]})
 
 
 USERS = ModelAdmin(
@@ -217,6 +220,7 @@ USERS = ModelAdmin(
         BulkAction("deactivate", N_("Deactivate"), NoValues, each_user(deactivate)),
         BulkAction("role", N_("Set role"), RoleForm, each_user(set_role)),
     ),
+    panels=(Panel(N_("Recent actions"), "panel_audit.jinja2", audit.recent_actions),),
     actions=(
         RowAction(
             "password",

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 
+from .audit import AdminAction
 from .comment import Comment
 from .counts import CountScope, TicketCount
 from .enums import Priority, Role, TicketStatus
@@ -26,6 +27,7 @@ from .token import RefreshToken
 from .user import User, username_key
 
 __all__ = [
+    "AdminAction",
     "Base",
     "Comment",
     "CountScope",
