@@ -306,6 +306,14 @@ class TicketCreateBody(Body):
     priority = colander.SchemaNode(Choice(PRIORITY_NAMES), missing="NORMAL")
 
 
+class AdminTicketCreateBody(TicketCreateBody):
+    """A ticket filed in the admin on someone's behalf: whose it is, then the API's fields."""
+
+    requester_id = colander.SchemaNode(
+        StrictInt(minimum=1), description="An active requester's user id", insert_before="title"
+    )
+
+
 class TicketPatchBody(Body):
     title = optional(title_node())
     description = optional(description_node())

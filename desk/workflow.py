@@ -112,8 +112,16 @@ def _move(ticket: Ticket, status: str) -> str:
 
 
 def create_ticket(
-    dbsession: Session, requester: User, title: str, description: str = "", priority: str = "NORMAL"
+    dbsession: Session,
+    requester: User,
+    title: str,
+    description: str = "",
+    priority: str = "NORMAL",
+    *,
+    filed_by: User | None = None,
 ) -> Ticket:
+    """A NEW ticket of ``requester``; ``filed_by`` someone else (the admin, on the requester's
+    behalf) makes them the ``created`` event's actor, with ``data.on_behalf_of``."""
     now = utcnow()
     ticket = Ticket(
         title=title,
@@ -127,7 +135,11 @@ def create_ticket(
     )
     dbsession.add(ticket)
     dbsession.flush()
-    _record(dbsession, ticket, requester, "created", to_status=NEW)
+    if filed_by is not None and filed_by.id != requester.id:
+        data = {"on_behalf_of": requester.id}
+        _record(dbsession, ticket, filed_by, "created", to_status=NEW, data=data)
+    else:
+        _record(dbsession, ticket, requester, "created", to_status=NEW)
     return ticket
 
 

@@ -227,6 +227,17 @@ RU = {
     "reason: {reason}": "причина: {reason}",
     "comment #{id}": "комментарий №{id}",
     "internal": "внутренний",
+    # tickets from the admin
+    "Add a comment": "Добавить комментарий",
+    "Comment": "Комментарий",
+    "Comment added.": "Комментарий добавлен.",
+    "Seen by operators and executors only, never by the requester.": (
+        "Видят только операторы и исполнители, заявитель — никогда."
+    ),
+    "The requester's id: type a username to choose one.": (
+        "Номер заявителя: начните вводить имя пользователя, чтобы выбрать."
+    ),
+    "Must be the id of an active requester.": "Должен быть номер активного заявителя.",
     # events and type-ahead
     "Events": "События",
     "Event": "Событие",

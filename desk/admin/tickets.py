@@ -16,11 +16,13 @@ from collections.abc import Callable
 from enum import Enum
 
 import colander
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.request import Request
 from sqlalchemy import select
 
-from .. import bulk, workflow
-from ..models import Priority, Ticket, TicketEvent, TicketStatus, User
+from .. import bulk, schemas, workflow
+from ..exceptions import InvalidInput
+from ..models import Priority, Role, Ticket, TicketEvent, TicketStatus, User
 from ..permissions import Permission
 from ..queries import (
     COMMENTS_OLDEST_FIRST,
@@ -29,8 +31,9 @@ from ..queries import (
     comment_query,
     event_query,
 )
-from ..resources import MAX_ID, TicketContainer, TicketResource, parse_id
-from ..schemas import PRIORITY_NAMES, Choice, text
+from ..resources import TicketContainer, TicketResource, parse_id
+from ..schemas import PRIORITY_NAMES, Choice
+from . import forms
 from .i18n import Translator, translator
 from .registry import (
     N_,
@@ -170,24 +173,41 @@ def history(request: Request, ticket: Ticket) -> dict:
 # --- actions ---------------------------------------------------------------------------
 
 
-class ReassignForm(colander.MappingSchema):
-    executor_id = colander.SchemaNode(
-        colander.Int(),
-        title=N_("Executor"),
-        validator=colander.Range(min=1, max=MAX_ID),
-        lookup="executors",
-        help=N_("The executor's id: type a username to choose one."),
-    )
-
-
-class CancelForm(colander.MappingSchema):
-    reason = text(
-        multiline=True,
-        title=N_("Reason"),
-        validator=colander.Length(max=2000),
-        missing="",
-        widget="textarea",
-    )
+#: The API's AssignBody: the same rule for an executor's id (a JSON integer, at least 1).
+ReassignForm = forms.derived(
+    schemas.AssignBody,
+    executor_id={
+        "title": N_("Executor"),
+        "lookup": "executors",
+        "help": N_("The executor's id: type a username to choose one."),
+    },
+)
+#: The API's CancelBody: an optional reason of at most 2,000 characters.
+CancelForm = forms.derived(
+    schemas.CancelBody, reason={"title": N_("Reason"), "widget": "textarea", "missing": ""}
+)
+#: The API's CommentBody: the same length limits, and the internal flag.
+CommentForm = forms.derived(
+    schemas.CommentBody,
+    body={"title": N_("Comment"), "widget": "textarea"},
+    internal={
+        "title": N_("Internal note"),
+        "widget": "checkbox",
+        "help": N_("Seen by operators and executors only, never by the requester."),
+    },
+)
+#: The API's TicketCreateBody, plus whose ticket it is.
+TicketCreateForm = forms.derived(
+    schemas.AdminTicketCreateBody,
+    requester_id={
+        "title": N_("Requester"),
+        "lookup": "users",
+        "help": N_("The requester's id: type a username to choose one."),
+    },
+    title={"title": N_("Title")},
+    description={"title": N_("Description"), "widget": "textarea"},
+    priority={"title": N_("Priority"), "choices": coded(Priority), "widget": "select"},
+)
 
 
 class PriorityForm(colander.MappingSchema):
@@ -206,7 +226,7 @@ def reassign(request: Request, ticket: Ticket, values: dict) -> None:
 def cancel(request: Request, ticket: Ticket, values: dict) -> None:
     """As ``POST /api/tickets/{id}/cancel/``: guard, then a ``cancelled`` event with the reason."""
     workflow.ACTIONS["cancel"].guard(request, resource(request, ticket))
-    workflow.cancel(request.dbsession, ticket, request.user, values["reason"])
+    workflow.cancel(request.dbsession, ticket, request.user, values.get("reason", ""))
 
 
 def change_priority(request: Request, ticket: Ticket, values: dict) -> str | None:
@@ -254,6 +274,33 @@ def refusal_text(problem: dict, _: Translator) -> str:
     if problem["status"] == 404:
         return _("No such ticket.")
     return _(problem["detail"])
+
+
+def comment(request: Request, ticket: Ticket, values: dict) -> None:
+    """As ``POST /api/tickets/{id}/comments/``: a comment, or an internal note."""
+    context = resource(request, ticket)
+    workflow.ACTIONS["comment"].guard(request, context)
+    if values["internal"] and not request.has_permission(Permission.TICKET_INTERNAL_NOTES, context):
+        raise HTTPForbidden()
+    workflow.add_comment(
+        request.dbsession, ticket, request.user, values["body"], values["internal"]
+    )
+
+
+def file_ticket(request: Request, values: dict) -> Ticket:
+    """A ticket filed by the superuser on a requester's behalf; its ``created`` event names
+    the superuser as the actor and the requester in ``data.on_behalf_of``."""
+    requester = request.dbsession.get(User, values["requester_id"])
+    if requester is None or requester.role != Role.REQUESTER or not requester.is_active:
+        raise InvalidInput("requester_id", "Must be the id of an active requester.")
+    return workflow.create_ticket(
+        request.dbsession,
+        requester,
+        values["title"],
+        values["description"],
+        values["priority"],
+        filed_by=request.user,
+    )
 
 
 def allows(action: workflow.Action) -> Callable[[Request, Ticket], bool]:
@@ -350,6 +397,14 @@ TICKETS = ModelAdmin(
             intro=N_("Open tickets only (New, Assigned, In progress)."),
         ),
         RowAction(
+            "comment",
+            N_("Add a comment"),
+            CommentForm,
+            comment,
+            done=N_("Comment added."),
+            available=allows(workflow.ACTIONS["comment"]),
+        ),
+        RowAction(
             "cancel",
             N_("Cancel ticket"),
             CancelForm,
@@ -364,6 +419,8 @@ TICKETS = ModelAdmin(
         BulkAction("priority", N_("Change priority"), PriorityForm, bulk_run("priority")),
         BulkAction("cancel", N_("Cancel tickets"), CancelForm, bulk_run("cancel")),
     ),
+    create_schema=TicketCreateForm,
+    create=file_ticket,
     panels=(
         Panel(N_("Comments"), "panel_comments.jinja2", comments),
         Panel(N_("History"), "panel_history.jinja2", history),
