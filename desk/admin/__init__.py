@@ -51,3 +51,4 @@ def includeme(config: Configurator) -> None:
     config.scan(".dashboard")
     config.scan(".errors")
     config.scan(".lookup")
+    config.scan(".charts")

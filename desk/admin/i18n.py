@@ -227,6 +227,23 @@ RU = {
     "reason: {reason}": "причина: {reason}",
     "comment #{id}": "комментарий №{id}",
     "internal": "внутренний",
+    # charts
+    "Charts": "Графики",
+    "Day": "День",
+    "Median": "Медиана",
+    "Median time to resolution per priority": "Медианное время решения по приоритетам",
+    "No open ticket is assigned.": "Ни одна открытая заявка не назначена.",
+    "Open backlog by status": "Открытые заявки по статусам",
+    "Open tickets per executor": "Открытые заявки по исполнителям",
+    "Opened and closed per day, last 30 days": "Открыто и закрыто по дням за 30 дней",
+    "Tickets created in the last 30 days and done, from filing to done.": (
+        "Заявки, созданные за последние 30 дней и выполненные: от подачи до выполнения."
+    ),
+    "The numbers": "Числа",
+    "opened": "открыто",
+    "closed (done or cancelled)": "закрыто (выполнено или отменено)",
+    "max {count}": "макс. {count}",
+    "{hours} h": "{hours} ч",
     # tickets from the admin
     "Add a comment": "Добавить комментарий",
     "Comment": "Комментарий",

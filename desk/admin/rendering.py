@@ -80,7 +80,10 @@ def page(
 def navigation(request: Request) -> list[tuple[str, str, bool]]:
     """``(label, path, current)`` for the dashboard and each model the caller may manage."""
     _ = translator(request)
-    items = [(_("Dashboard"), home_path(request))]
+    items = [
+        (_("Dashboard"), home_path(request)),
+        (_("Charts"), request.route_path("admin_charts")),
+    ]
     items += [
         (_(admin.label), list_path(request, admin))
         for admin in REGISTRY

@@ -16,6 +16,7 @@ PREFIX = "/admin/"
 
 HOME, LOGIN, LOGOUT = "admin_home", "admin_login", "admin_logout"
 LOOKUP = "admin_lookup"
+CHARTS = "admin_charts"
 
 
 def route_name(admin: ModelAdmin, page: str) -> str:
@@ -29,6 +30,7 @@ def add_routes(config: Configurator, admins: Iterable[ModelAdmin]) -> None:
     config.add_route(LOGIN, PREFIX + "login/")
     config.add_route(LOGOUT, PREFIX + "logout/")
     config.add_route(LOOKUP, PREFIX + "lookup/{kind:[a-z]+}/")
+    config.add_route(CHARTS, PREFIX + "charts/")
     for admin in admins:
         base = f"{PREFIX}{admin.name}/"
         config.add_route(route_name(admin, "list"), base)
