@@ -276,6 +276,8 @@ RU = {
     "role: {role}": "роль: {role}",
     "Recent actions": "Последние действия",
     "No actions recorded yet.": "Действий пока не записано.",
+    "Go to page": "Перейти на страницу",
+    "Go": "Перейти",
     # exports and date ranges
     "Export": "Выгрузить",
     "from": "с",

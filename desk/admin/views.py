@@ -132,6 +132,8 @@ def page_links(request: Request, admin: ModelAdmin, result: listing.ListPage) ->
     return {
         "previous": to(result.page - 1) if result.page > 1 else None,
         "next": to(result.page + 1) if result.page < result.pages else None,
+        # The jump form's hidden fields: the filters and order, every page but its own.
+        "kept": [(name, value) for name, value in request.GET.items() if name != listing.PAGE],
     }
 
 

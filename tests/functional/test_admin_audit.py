@@ -141,3 +141,14 @@ def test_the_reassign_form_takes_an_id_with_type_ahead(testapp, make, crew, root
     field = page.html.select_one("#action-reassign input[name=executor_id]")
     assert field["data-lookup"] == "/admin/lookup/executors/"
     assert not page.html.select("select#filter-executor_id")
+
+
+def test_jump_to_a_page_keeps_the_filter(testapp, make, crew, root):
+    for _ in range(30):
+        make.ticket(crew["requester"], priority="HIGH")
+    make.ticket(crew["requester"], priority="LOW")
+    form = testapp.get("/admin/tickets/?priority=HIGH").forms["page-jump"]
+    form["page"] = "2"
+    page = form.submit()
+    assert "Page 2 of 2" in page.text
+    assert len(page.html.select("td[data-label=Priority]")) == 5
