@@ -17,8 +17,15 @@ from ..models import Role, User
 from ..passwords import password_problem
 from ..permissions import Permission
 from ..queries import USER_SORT_KEYS
-from ..schemas import Choice, name_node, text, validate_new_password, validate_username
-from . import audit
+from ..schemas import (
+    Choice,
+    UserPatchBody,
+    name_node,
+    text,
+    validate_new_password,
+    validate_username,
+)
+from . import audit, forms
 from .i18n import translator
 from .registry import N_, BulkAction, BulkOutcome, Column, Filter, ModelAdmin, Panel, RowAction
 
@@ -61,16 +68,21 @@ def checkbox(title: str, **kw) -> colander.SchemaNode:
     return colander.SchemaNode(colander.Boolean(), title=title, missing=False, **kw)
 
 
-class UserEditForm(colander.MappingSchema):
-    role = role_node()
-    is_active = checkbox(
-        N_("Is active"),
-        help=N_("An inactive user can neither log in nor use a token issued before."),
-    )
-    is_superuser = checkbox(N_("Superuser"))
-    first_name = name_node(title=N_("First name"), missing="")
-    last_name = name_node(title=N_("Last name"), missing="")
-    email = email_node(title=N_("Email"))
+#: The API's UserPatchBody. A form sends every field: an unchecked box is false, a blank
+#: name or email is "" (no address), where the API's JSON leaves a field out.
+UserEditForm = forms.derived(
+    UserPatchBody,
+    role={"title": N_("Role"), "choices": role_choices, "missing": colander.required},
+    is_active={
+        "title": N_("Is active"),
+        "missing": False,
+        "help": N_("An inactive user can neither log in nor use a token issued before."),
+    },
+    is_superuser={"title": N_("Superuser"), "missing": False},
+    first_name={"title": N_("First name"), "missing": ""},
+    last_name={"title": N_("Last name"), "missing": ""},
+    email={"title": N_("Email"), "missing": "", "widget": "email", "autocomplete": "off"},
+)
 
 
 def password_node(title: str, autocomplete: str = "new-password") -> colander.SchemaNode:
