@@ -123,11 +123,17 @@ def as_json_value(node: colander.SchemaNode, raw: str) -> Any:
     return raw
 
 
-def derived(body: type[colander.Schema], /, **presentation: dict) -> Callable[[], colander.Schema]:
+def derived(
+    body: type[colander.Schema],
+    /,
+    extra: Callable[[], list[colander.SchemaNode]] = list,
+    **presentation: dict,
+) -> Callable[[], colander.Schema]:
     """A form's schema made from an API body schema: the named fields' nodes cloned, so that
     their rules are the API's, each given the form's ``title``, ``widget`` and the like.
 
-    ``derived(CancelBody, reason={"title": N_("Reason"), "widget": "textarea"})``
+    ``derived(CancelBody, reason={"title": N_("Reason"), "widget": "textarea"})``; ``extra``
+    gives fields the API body does not have (the form's own, after the derived ones).
     """
 
     def schema() -> colander.Schema:
@@ -137,6 +143,8 @@ def derived(body: type[colander.Schema], /, **presentation: dict) -> Callable[[]
             node = api[name].clone()
             for attribute, value in attributes.items():
                 setattr(node, attribute, value)
+            form.add(node)
+        for node in extra():
             form.add(node)
         return form
 

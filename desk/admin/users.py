@@ -19,11 +19,9 @@ from ..permissions import Permission
 from ..queries import USER_SORT_KEYS
 from ..schemas import (
     Choice,
+    RegisterBody,
     UserPatchBody,
-    name_node,
     text,
-    validate_new_password,
-    validate_username,
 )
 from . import audit, forms
 from .i18n import translator
@@ -89,22 +87,30 @@ def password_node(title: str, autocomplete: str = "new-password") -> colander.Sc
     return text(title=title, widget="password", autocomplete=autocomplete)
 
 
-class UserCreateForm(colander.MappingSchema):
-    username = text(
-        title=N_("Username"),
-        validator=validate_username,
-        help=N_("Letters, digits and @ . + - _ only."),
-        autocomplete="off",
-    )
-    password = password_node(N_("Password"))
-    first_name = name_node(title=N_("First name"), missing="")
-    last_name = name_node(title=N_("Last name"), missing="")
-    email = email_node(title=N_("Email"))
-    role = role_node(default=Role.REQUESTER.value)
-    is_active = checkbox(N_("Is active"), default=True)
-    is_superuser = checkbox(N_("Superuser"))
-
-    validator = staticmethod(validate_new_password)
+#: The API's RegisterBody (username and password rules, the strength check against the
+#: username), plus what only a superuser sets: active, superuser.
+UserCreateForm = forms.derived(
+    RegisterBody,
+    extra=lambda: [
+        checkbox(N_("Is active"), default=True, name="is_active"),
+        checkbox(N_("Superuser"), name="is_superuser"),
+    ],
+    username={
+        "title": N_("Username"),
+        "help": N_("Letters, digits and @ . + - _ only."),
+        "autocomplete": "off",
+    },
+    password={"title": N_("Password"), "widget": "password", "autocomplete": "new-password"},
+    first_name={"title": N_("First name"), "missing": ""},
+    last_name={"title": N_("Last name"), "missing": ""},
+    email={"title": N_("Email"), "missing": "", "widget": "email", "autocomplete": "off"},
+    role={
+        "title": N_("Role"),
+        "choices": role_choices,
+        "default": Role.REQUESTER.value,
+        "missing": colander.required,
+    },
+)
 
 
 class PasswordForm(colander.MappingSchema):
