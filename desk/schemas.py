@@ -317,6 +317,14 @@ class TicketCreateBody(Body):
     priority = colander.SchemaNode(Choice(PRIORITY_NAMES), missing="NORMAL")
 
 
+class AdminTicketCreateBody(TicketCreateBody):
+    """A ticket filed in the admin on someone's behalf: whose it is, then the API's fields."""
+
+    requester_id = colander.SchemaNode(
+        StrictInt(minimum=1), description="An active requester's user id", insert_before="title"
+    )
+
+
 class TicketPatchBody(Body):
     title = optional(title_node())
     description = optional(description_node())
@@ -597,3 +605,78 @@ class ContentHeaders(colander.MappingSchema):
         missing=colander.drop,
         description="The sha256 ETag you hold: 304 when unchanged",
     )
+# --- bulk changes ------------------------------------------------------------------------
+
+BULK_ACTIONS = ["assign", "priority", "cancel"]
+#: The most items one bulk request may carry: a few pages of a list, not the whole table.
+BULK_MAX_ITEMS = 500
+#: What each bulk action needs, and the fields it takes besides ``id``/``action``/``if_match``.
+BULK_FIELDS = {"assign": {"executor_id"}, "priority": {"priority"}, "cancel": {"reason"}}
+BULK_REQUIRED = {"assign": "executor_id", "priority": "priority"}
+
+
+def validate_bulk_item(node, value: dict) -> None:
+    """The fields an item carries must be those of its action; a needed one must be there."""
+    error = colander.Invalid(node)
+    taken = BULK_FIELDS[value["action"]]
+    for name in ("executor_id", "priority", "reason"):
+        if name in value and name not in taken:
+            error[name] = f"Not used by the action {value['action']}."
+    needed = BULK_REQUIRED.get(value["action"])
+    if needed and needed not in value:
+        error[needed] = "Required"
+    if error.children:
+        raise error
+
+
+class BulkItem(Body):
+    id = colander.SchemaNode(StrictInt(minimum=1), description="The ticket's id")
+    action = text(validator=colander.OneOf(BULK_ACTIONS), description="assign, priority or cancel")
+    if_match = optional(
+        text(description="The ETag read; the item is refused with 412 if the ticket changed")
+    )
+    executor_id = optional(
+        colander.SchemaNode(StrictInt(minimum=1), description="assign: an active executor's id")
+    )
+    priority = optional(
+        colander.SchemaNode(Choice(PRIORITY_NAMES), description="priority: the new one")
+    )
+    reason = optional(text(multiline=True, validator=colander.Length(max=2000)))
+
+    validator = staticmethod(validate_bulk_item)
+
+
+class BulkItems(colander.SequenceSchema):
+    item = BulkItem()
+
+
+class BulkBody(Body):
+    items = BulkItems(
+        validator=colander.Length(min=1, max=BULK_MAX_ITEMS), description="1 to 500 items, in order"
+    )
+
+
+class BulkProblemOut(colander.MappingSchema):
+    type = out(colander.String())
+    title = out(colander.String())
+    status = out(colander.Int())
+    detail = out(colander.String())
+    errors = ErrorList(missing=colander.drop)
+
+
+class BulkResultItemOut(colander.MappingSchema):
+    id = out(colander.Int())
+    action = out(colander.String())
+    status = out(colander.Int(), description="200, or the status its single route would answer")
+    ticket = TicketOut(title="TicketOut", missing=colander.drop, description="When done")
+    problem = BulkProblemOut(missing=colander.drop, description="When refused")
+
+
+class BulkResultsOut(colander.SequenceSchema):
+    result = BulkResultItemOut()
+
+
+class BulkOut(colander.MappingSchema):
+    results = BulkResultsOut(description="One result per item, in the order given")
+    done = out(colander.Int())
+    refused = out(colander.Int())

@@ -80,6 +80,14 @@ REMOVE_ATTACHMENT = Action(
 )
 
 
+#: Triage: changing the priority of an open ticket, for whoever may route it (operators,
+#: superusers). Not among ``ACTIONS``: the API's PATCH stays the requester's; the admin and
+#: ``POST /api/tickets/bulk/`` use this rule.
+PRIORITIZE = Action(
+    "prioritize", ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS})),)
+)
+
+
 def allowed_actions(request, resource) -> list[str]:
     """What the caller may do to this ticket now; the routes enforce exactly this."""
     return [name for name, action in ACTIONS.items() if action.allowed(request, resource)]
@@ -136,9 +144,18 @@ def _move(ticket: Ticket, status: str) -> str:
 
 
 def create_ticket(
-    dbsession: Session, requester: User, title: str, description: str = "", priority: str = "NORMAL"
+    dbsession: Session,
+    requester: User,
+    title: str,
+    description: str = "",
+    priority: str = "NORMAL",
+    *,
+    filed_by: User | None = None,
 ) -> Ticket:
     """File a ticket: two INSERTs, the ticket's with RETURNING, no unit-of-work flush.
+
+    ``filed_by`` someone else (the admin, on the requester's behalf) makes them the
+    ``created`` event's actor, with ``data.on_behalf_of``.
 
     SQLAlchemy's ORM INSERT with RETURNING hands back the new row as a persistent ``Ticket``
     of this session, so the answer is built from what the insert returned; its requester is
@@ -155,13 +172,14 @@ def create_ticket(
         "updated_at": now,
     }
     ticket = dbsession.scalars(insert(Ticket).returning(Ticket), [values]).one()
+    on_behalf = filed_by is not None and filed_by.id != requester.id
     event = {
         "ticket_id": ticket.id,
-        "actor_id": requester.id,
+        "actor_id": (filed_by or requester).id,
         "kind": "created",
         "from_status": None,
         "to_status": NEW,
-        "data": {},
+        "data": {"on_behalf_of": requester.id} if on_behalf else {},
         "internal": False,
         "created_at": now,
     }

@@ -11,6 +11,7 @@ from jinja2 import StrictUndefined
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from .bulk import add_bulk_views
 from .models import REGISTRY
 from .routes import PREFIX, add_routes
 from .session import session_factory
@@ -46,6 +47,9 @@ def includeme(config: Configurator) -> None:
     add_routes(config, REGISTRY)
     config.include(".attachments")
     add_views(config, REGISTRY)
+    add_bulk_views(config, REGISTRY)
     config.scan(".auth")
     config.scan(".dashboard")
     config.scan(".errors")
+    config.scan(".lookup")
+    config.scan(".charts")

@@ -15,24 +15,19 @@ from pyramid.view import view_config
 
 from .. import accounts
 from ..exceptions import AuthenticationFailed, TooManyRequests
-from ..schemas import text
+from ..schemas import LoginBody
 from ..security import log_security_event
 from . import forms
 from .i18n import translator
 from .rendering import flash, page
 from .routes import LOGIN, LOGOUT, home_path, safe_next
 
-
-class LoginForm(colander.MappingSchema):
-    username = text(
-        title="Username", validator=colander.Length(min=1, max=150), autocomplete="username"
-    )
-    password = text(
-        title="Password",
-        validator=colander.Length(min=1, max=1024),
-        widget="password",
-        autocomplete="current-password",
-    )
+#: The API's LoginBody, with the form's labels.
+LoginForm = forms.derived(
+    LoginBody,
+    username={"title": "Username", "autocomplete": "username"},
+    password={"title": "Password", "widget": "password", "autocomplete": "current-password"},
+)
 
 
 def login_page(

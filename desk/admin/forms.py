@@ -3,9 +3,11 @@
 A schema node may carry presentation attributes (colander keeps unknown keyword
 arguments): ``widget`` (``text``, ``email``, ``password``, ``textarea``, ``select``,
 ``checkbox``), ``choices`` (a callable of the request giving ``(value, label)`` pairs),
-``help`` and ``autocomplete``. Its ``title`` is the label's English message id.
+``help``, ``autocomplete`` and ``lookup`` (the type-ahead of a user id field: ``users`` or
+``executors``, see ``desk.admin.lookup``). Its ``title`` is the label's English message id.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,7 @@ import colander
 from pyramid.request import Request
 
 from ..exceptions import InvalidInput
+from ..schemas import StrictBool, StrictInt
 from .i18n import Translator
 
 
@@ -29,6 +32,7 @@ class FormField:
     error: str | None = None
     help: str | None = None
     autocomplete: str | None = None
+    lookup: str | None = None
 
     @property
     def id(self) -> str:
@@ -75,6 +79,7 @@ def fields(
                 error=errors.get(node.name),
                 help=translate(help_text) if help_text else None,
                 autocomplete=getattr(node, "autocomplete", None),
+                lookup=getattr(node, "lookup", None),
             )
         )
     return result
@@ -104,8 +109,47 @@ def validate(schema: colander.SchemaNode, post) -> dict:
     cstruct = {}
     for node in schema.children:
         raw = post.get(node.name, "")
-        cstruct[node.name] = colander.null if raw == "" else raw
+        cstruct[node.name] = colander.null if raw == "" else as_json_value(node, raw)
     return schema.deserialize(cstruct)
+
+
+def as_json_value(node: colander.SchemaNode, raw: str) -> Any:
+    """A form's text as the JSON value an API schema's strict type takes: digits as an
+    integer, a checked box as true; anything else stays text (and the type refuses it)."""
+    if isinstance(node.typ, StrictInt) and raw.isascii() and raw.isdigit():
+        return int(raw)
+    if isinstance(node.typ, StrictBool):
+        return raw == "true"
+    return raw
+
+
+def derived(
+    body: type[colander.Schema],
+    /,
+    extra: Callable[[], list[colander.SchemaNode]] = list,
+    **presentation: dict,
+) -> Callable[[], colander.Schema]:
+    """A form's schema made from an API body schema: the named fields' nodes cloned, so that
+    their rules are the API's, each given the form's ``title``, ``widget`` and the like.
+
+    ``derived(CancelBody, reason={"title": N_("Reason"), "widget": "textarea"})``; ``extra``
+    gives fields the API body does not have (the form's own, after the derived ones).
+    """
+
+    def schema() -> colander.Schema:
+        api = body()
+        form = colander.MappingSchema(validator=api.validator)
+        for name, attributes in presentation.items():
+            node = api[name].clone()
+            for attribute, value in attributes.items():
+                setattr(node, attribute, value)
+            form.add(node)
+        for node in extra():
+            form.add(node)
+        return form
+
+    schema.__doc__ = f"The form of {body.__name__}."
+    return schema
 
 
 def invalid_errors(exc: colander.Invalid, translate: Translator) -> dict:

@@ -5,7 +5,8 @@ status, a page past the last) is ignored or clamped, never an error page.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pyramid.request import Request
@@ -35,16 +36,77 @@ class ListPage:
     ordering: str | None
     chosen: dict[str, str]
     choices: dict[str, list[tuple[str, str]]]
+    dates: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def chosen_filters(request: Request, admin: ModelAdmin, choices: dict) -> dict[str, str]:
+def chosen_filters(
+    request: Request, admin: ModelAdmin, choices: dict, params=None
+) -> dict[str, str]:
     """The filters set in the query string to one of their choices; others are ignored."""
+    params = request.GET if params is None else params
     chosen = {}
     for item in admin.filters:
-        value = request.GET.get(item.name, "")
-        if value and value in {choice for choice, _ in choices[item.name]}:
+        value = params.get(item.name, "").strip()
+        if not value:
+            continue
+        if item.choices is None:
+            if converts(item.convert, value):
+                chosen[item.name] = value
+        elif value in {choice for choice, _ in choices[item.name]}:
             chosen[item.name] = value
     return chosen
+
+
+def converts(convert, value: str) -> bool:
+    try:
+        convert(value)
+    except (ValueError, KeyError, OverflowError):
+        return False
+    return True
+
+
+def filter_choices(request: Request, admin: ModelAdmin) -> dict[str, list[tuple[str, str]]]:
+    return {item.name: item.choices(request) for item in admin.filters if item.choices}
+
+
+def moment(raw: str, end: bool = False) -> datetime | None:
+    """An ISO 8601 date or date-time as an aware time; a date's end is the next midnight."""
+    raw = CONTROL_CHARACTERS.sub("", raw).strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if len(raw) == 10 and end:
+            value += timedelta(days=1)
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        # The database compares in UTC: a time that UTC cannot express is no filter.
+        value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return value
+
+
+def chosen_dates(admin: ModelAdmin, params) -> dict[str, tuple[str, str]]:
+    """Each date filter's ``(from, to)`` as given, dropping values that are not times."""
+    dates = {}
+    for item in admin.date_filters:
+        start = params.get(f"{item.name}_from", "")
+        end = params.get(f"{item.name}_to", "")
+        start = start if moment(start) else ""
+        end = end if moment(end, end=True) else ""
+        if start or end:
+            dates[item.name] = (start, end)
+    return dates
+
+
+def dated(query: Select, admin: ModelAdmin, dates: dict[str, tuple[str, str]]) -> Select:
+    for item in admin.date_filters:
+        start, end = dates.get(item.name, ("", ""))
+        if start:
+            query = query.where(item.column >= moment(start))
+        if end:
+            query = query.where(item.column < moment(end, end=True))
+    return query
 
 
 def ordering_of(admin: ModelAdmin, name: str | None) -> Ordering | None:
@@ -90,14 +152,42 @@ def page_number(raw: str) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 10**6 else 1
 
 
+def search_text(params) -> str:
+    # NUL and other control characters can match nothing, and PostgreSQL refuses NUL.
+    return CONTROL_CHARACTERS.sub("", params.get(SEARCH, "")).strip()[:200]
+
+
+def matching_ids(request: Request, admin: ModelAdmin, params, limit: int) -> tuple[list[int], int]:
+    """The ids of the first ``limit`` rows of the list that ``params`` (a list page's query
+    string) shows, in its order, and how many rows match in all."""
+    query = selection(request, admin, params)
+    total = request.dbsession.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    )
+    ids_query = query.with_only_columns(admin.model.id).limit(limit)
+    return list(request.dbsession.scalars(ids_query)), total
+
+
+def selection(request: Request, admin: ModelAdmin, params) -> Select:
+    """Every row of the list that ``params`` (a list page's query string) shows, in order."""
+    choices = filter_choices(request, admin)
+    query = filtered_query(
+        admin, chosen_filters(request, admin, choices, params), search_text(params)
+    )
+    query = dated(query, admin, chosen_dates(admin, params))
+    ordering = ordering_of(admin, params.get(ORDER))
+    return query.order_by(*ordering.order_by()) if ordering is not None else query
+
+
 def list_page(request: Request, admin: ModelAdmin) -> ListPage:
     """The page of ``admin``'s list that the request's query string asks for."""
-    choices = {item.name: item.choices(request) for item in admin.filters}
+    choices = filter_choices(request, admin)
     chosen = chosen_filters(request, admin, choices)
+    dates = chosen_dates(admin, request.GET)
     # NUL and other control characters can match nothing, and PostgreSQL refuses NUL.
     search = CONTROL_CHARACTERS.sub("", request.GET.get(SEARCH, "")).strip()[:200]
     ordering = ordering_of(admin, request.GET.get(ORDER))
-    query = filtered_query(admin, chosen, search)
+    query = dated(filtered_query(admin, chosen, search), admin, dates)
     dbsession = request.dbsession
     count = int(dbsession.scalar(count_statement(admin, query, chosen, search)) or 0)
     pages = max(1, math.ceil(count / admin.page_size))
@@ -118,4 +208,5 @@ def list_page(request: Request, admin: ModelAdmin) -> ListPage:
         ordering=ordering.name if ordering else None,
         chosen=chosen,
         choices=choices,
+        dates=dates,
     )

@@ -31,7 +31,8 @@ class Column:
 
     ``display(request, row)`` gives the text (default: the attribute ``name``, formatted);
     ``sort`` names the ordering that clicking the header applies; ``link`` makes the cell a
-    link to the row's detail page.
+    link to the row's detail page; ``export(row)`` is the value in CSV and JSON lines
+    exports (default: the attribute ``name``), a code rather than a translated label.
     """
 
     name: str
@@ -39,6 +40,7 @@ class Column:
     display: Callable[[Request, Any], Any] | None = None
     sort: str | None = None
     link: bool = False
+    export: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,29 @@ class Filter:
 
     ``convert`` turns the query-string value into the column's; a value not among
     ``choices`` is ignored, so a hand-edited URL shows the whole list rather than an error.
+    Without ``choices`` the filter is a text field (an id, with the type-ahead of
+    ``lookup``, the JSON endpoint that suggests values); a value ``convert`` refuses is
+    ignored.
     """
 
     name: str
     label: str
     column: Any
-    choices: Choices
+    choices: Choices | None
     convert: Callable[[str], Any] = str
+    lookup: str | None = None
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    """A date range above the list: ``<name>_from`` and ``<name>_to`` (both days included).
+
+    Each takes an ISO 8601 date or date-time; a value that is neither is ignored.
+    """
+
+    name: str
+    label: str
+    column: Any
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,31 @@ class RowAction:
 
 
 @dataclass(frozen=True)
+class BulkOutcome:
+    """What one bulk action did to one row: done, or refused and why."""
+
+    id: int
+    label: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """An operation on many rows at once, chosen by checkboxes or a filter.
+
+    ``run(request, ids, values)`` does it row by row through the same domain functions as
+    the single actions, each row in a savepoint of its own, and tells per row what became
+    of it; ``schema`` is the small form of its values (an executor, a priority, a role).
+    """
+
+    name: str
+    label: str
+    schema: type[colander.Schema]
+    run: Callable[[Request, list[int], dict], list[BulkOutcome]]
+
+
+@dataclass(frozen=True)
 class ModelAdmin:
     """Everything the admin knows about one model.
 
@@ -103,6 +146,7 @@ class ModelAdmin:
     columns: Sequence[Column]
     title: Callable[[Any], str] = str
     filters: Sequence[Filter] = ()
+    date_filters: Sequence[DateFilter] = ()
     search_fields: Sequence[Any] = ()
     orderings: dict[str, tuple] = field(default_factory=dict)
     default_ordering: str | None = None
@@ -112,12 +156,16 @@ class ModelAdmin:
     create_schema: type[colander.Schema] | None = None
     create: Callable[[Request, dict], Any] | None = None
     actions: Sequence[RowAction] = ()
+    bulk_actions: Sequence[BulkAction] = ()
     panels: Sequence[Panel] = ()
     get: Callable[[Request, int], Any] | None = None
     page_size: int = 25
 
     def action(self, name: str) -> RowAction:
         return next(action for action in self.actions if action.name == name)
+
+    def bulk_action(self, name: str) -> BulkAction | None:
+        return next((action for action in self.bulk_actions if action.name == name), None)
 
     def load(self, request: Request, row_id: int) -> Any:
         """The row with ``row_id``, or None."""

@@ -38,7 +38,7 @@ def format_value(value: Any, _: Translator) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC")
     if isinstance(value, Enum):
         return _(value.name)
     return str(value)
@@ -80,7 +80,10 @@ def page(
 def navigation(request: Request) -> list[tuple[str, str, bool]]:
     """``(label, path, current)`` for the dashboard and each model the caller may manage."""
     _ = translator(request)
-    items = [(_("Dashboard"), home_path(request))]
+    items = [
+        (_("Dashboard"), home_path(request)),
+        (_("Charts"), request.route_path("admin_charts")),
+    ]
     items += [
         (_(admin.label), list_path(request, admin))
         for admin in REGISTRY

@@ -15,6 +15,8 @@ from .registry import ModelAdmin
 PREFIX = "/admin/"
 
 HOME, LOGIN, LOGOUT = "admin_home", "admin_login", "admin_logout"
+LOOKUP = "admin_lookup"
+CHARTS = "admin_charts"
 
 
 def route_name(admin: ModelAdmin, page: str) -> str:
@@ -27,11 +29,15 @@ def add_routes(config: Configurator, admins: Iterable[ModelAdmin]) -> None:
     config.add_route(HOME, PREFIX)
     config.add_route(LOGIN, PREFIX + "login/")
     config.add_route(LOGOUT, PREFIX + "logout/")
+    config.add_route(LOOKUP, PREFIX + "lookup/{kind:[a-z]+}/")
+    config.add_route(CHARTS, PREFIX + "charts/")
     for admin in admins:
         base = f"{PREFIX}{admin.name}/"
         config.add_route(route_name(admin, "list"), base)
         if admin.create is not None:
             config.add_route(route_name(admin, "new"), base + "new/")
+        if admin.bulk_actions:
+            config.add_route(route_name(admin, "bulk"), base + "bulk/")
         config.add_route(route_name(admin, "detail"), base + r"{id:\d+}/")
         if admin.save is not None:
             config.add_route(route_name(admin, "edit"), base + r"{id:\d+}/edit/")
@@ -48,6 +54,10 @@ def home_path(request: Request) -> str:
 
 def list_path(request: Request, admin: ModelAdmin, **query) -> str:
     return request.route_path(route_name(admin, "list"), _query=query)
+
+
+def bulk_path(request: Request, admin: ModelAdmin) -> str:
+    return request.route_path(route_name(admin, "bulk"))
 
 
 def new_path(request: Request, admin: ModelAdmin) -> str:

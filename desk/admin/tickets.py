@@ -16,10 +16,12 @@ from collections.abc import Callable
 from enum import Enum
 
 import colander
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.request import Request
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
-from .. import workflow
+from .. import bulk, schemas, workflow
+from ..exceptions import InvalidInput
 from ..models import Priority, Role, Ticket, TicketEvent, TicketStatus, User
 from ..permissions import Permission
 from ..queries import (
@@ -29,23 +31,25 @@ from ..queries import (
     comment_query,
     event_query,
 )
-from ..resources import MAX_ID, TicketContainer, TicketResource
-from ..schemas import PRIORITY_NAMES, Choice, text
+from ..resources import TicketContainer, TicketResource, parse_id
+from ..schemas import PRIORITY_NAMES, Choice
+from . import forms
 from .attachments import attachments
 from .i18n import Translator, translator
-from .registry import N_, Choices, Column, Filter, ModelAdmin, Panel, RowAction
+from .registry import (
+    N_,
+    BulkAction,
+    BulkOutcome,
+    Choices,
+    Column,
+    Filter,
+    ModelAdmin,
+    Panel,
+    RowAction,
+)
 from .rendering import format_value
 
-#: Triage: the permission to route a ticket, in the statuses where it is still open.
-PRIORITIZE = workflow.Action(
-    "prioritize",
-    (
-        (
-            Permission.TICKET_ASSIGN,
-            frozenset({workflow.NEW, workflow.ASSIGNED, workflow.IN_PROGRESS}),
-        ),
-    ),
-)
+PRIORITIZE = workflow.PRIORITIZE
 
 
 # --- lookups ---------------------------------------------------------------------------
@@ -67,16 +71,6 @@ def resource(request: Request, ticket: Ticket) -> TicketResource:
     return TicketResource(ticket, TicketContainer(request))
 
 
-def user_choices(query: Select) -> Choices:
-    """Users of ``query`` as ``(id, username)`` choices, by username."""
-
-    def choices(request: Request) -> list[tuple[str, str]]:
-        users = request.dbsession.scalars(query.order_by(User.username_key)).all()
-        return [(str(user.id), user.username) for user in users]
-
-    return choices
-
-
 def coded(enum: type[Enum]) -> Choices:
     """An enum's members as choices: the code, and its label in the page's language."""
 
@@ -85,19 +79,6 @@ def coded(enum: type[Enum]) -> Choices:
         return [(member.name, _(member.name)) for member in enum]
 
     return choices
-
-
-#: Anyone who is, or was, the executor / requester of some ticket.
-executors_of_tickets = user_choices(
-    select(User).where(User.id.in_(select(Ticket.executor_id).distinct()))
-)
-requesters_of_tickets = user_choices(
-    select(User).where(User.id.in_(select(Ticket.requester_id).distinct()))
-)
-#: Whom a ticket may be assigned to: active executors (workflow.find_executor checks it too).
-active_executors = user_choices(
-    select(User).where(User.role == Role.EXECUTOR.value, User.is_active.is_(True))
-)
 
 
 # --- how a ticket shows ----------------------------------------------------------------
@@ -199,24 +180,41 @@ def history(request: Request, ticket: Ticket) -> dict:
 # --- actions ---------------------------------------------------------------------------
 
 
-class ReassignForm(colander.MappingSchema):
-    executor_id = colander.SchemaNode(
-        colander.Int(),
-        title=N_("Executor"),
-        validator=colander.Range(min=1, max=MAX_ID),
-        choices=active_executors,
-        widget="select",
-    )
-
-
-class CancelForm(colander.MappingSchema):
-    reason = text(
-        multiline=True,
-        title=N_("Reason"),
-        validator=colander.Length(max=2000),
-        missing="",
-        widget="textarea",
-    )
+#: The API's AssignBody: the same rule for an executor's id (a JSON integer, at least 1).
+ReassignForm = forms.derived(
+    schemas.AssignBody,
+    executor_id={
+        "title": N_("Executor"),
+        "lookup": "executors",
+        "help": N_("The executor's id: type a username to choose one."),
+    },
+)
+#: The API's CancelBody: an optional reason of at most 2,000 characters.
+CancelForm = forms.derived(
+    schemas.CancelBody, reason={"title": N_("Reason"), "widget": "textarea", "missing": ""}
+)
+#: The API's CommentBody: the same length limits, and the internal flag.
+CommentForm = forms.derived(
+    schemas.CommentBody,
+    body={"title": N_("Comment"), "widget": "textarea"},
+    internal={
+        "title": N_("Internal note"),
+        "widget": "checkbox",
+        "help": N_("Seen by operators and executors only, never by the requester."),
+    },
+)
+#: The API's TicketCreateBody, plus whose ticket it is.
+TicketCreateForm = forms.derived(
+    schemas.AdminTicketCreateBody,
+    requester_id={
+        "title": N_("Requester"),
+        "lookup": "users",
+        "help": N_("The requester's id: type a username to choose one."),
+    },
+    title={"title": N_("Title")},
+    description={"title": N_("Description"), "widget": "textarea"},
+    priority={"title": N_("Priority"), "choices": coded(Priority), "widget": "select"},
+)
 
 
 class PriorityForm(colander.MappingSchema):
@@ -235,7 +233,7 @@ def reassign(request: Request, ticket: Ticket, values: dict) -> None:
 def cancel(request: Request, ticket: Ticket, values: dict) -> None:
     """As ``POST /api/tickets/{id}/cancel/``: guard, then a ``cancelled`` event with the reason."""
     workflow.ACTIONS["cancel"].guard(request, resource(request, ticket))
-    workflow.cancel(request.dbsession, ticket, request.user, values["reason"])
+    workflow.cancel(request.dbsession, ticket, request.user, values.get("reason", ""))
 
 
 def change_priority(request: Request, ticket: Ticket, values: dict) -> str | None:
@@ -248,6 +246,68 @@ def change_priority(request: Request, ticket: Ticket, values: dict) -> str | Non
         )
     workflow.edit_ticket(request.dbsession, ticket, request.user, {"priority": values["priority"]})
     return None
+
+
+def titles(request: Request, ids: list[int]) -> dict[int, str]:
+    rows = request.dbsession.execute(select(Ticket.id, Ticket.title).where(Ticket.id.in_(ids)))
+    return {ticket_id: f"#{ticket_id} {title}" for ticket_id, title in rows}
+
+
+def bulk_run(action: str) -> Callable[[Request, list[int], dict], list[BulkOutcome]]:
+    """A bulk action through ``desk.bulk``, item by item as ``POST /api/tickets/bulk/``."""
+
+    def run(request: Request, ids: list[int], values: dict) -> list[BulkOutcome]:
+        _ = translator(request)
+        items = [{"id": ticket_id, "action": action, **values} for ticket_id in ids]
+        labels = titles(request, ids)
+        return [
+            BulkOutcome(
+                result.id,
+                labels.get(result.id, f"#{result.id}"),
+                result.ok,
+                "" if result.ok else refusal_text(result.problem, _),
+            )
+            for result in bulk.run_items(request, items)
+        ]
+
+    return run
+
+
+def refusal_text(problem: dict, _: Translator) -> str:
+    """Why an item was refused, in the page's language: the fields' reasons, else the detail."""
+    errors = problem.get("errors")
+    if errors:
+        return " ".join(f"{_(e['name'])}: {_(e['description'])}" for e in errors)
+    if problem["status"] == 404:
+        return _("No such ticket.")
+    return _(problem["detail"])
+
+
+def comment(request: Request, ticket: Ticket, values: dict) -> None:
+    """As ``POST /api/tickets/{id}/comments/``: a comment, or an internal note."""
+    context = resource(request, ticket)
+    workflow.ACTIONS["comment"].guard(request, context)
+    if values["internal"] and not request.has_permission(Permission.TICKET_INTERNAL_NOTES, context):
+        raise HTTPForbidden()
+    workflow.add_comment(
+        request.dbsession, ticket, request.user, values["body"], values["internal"]
+    )
+
+
+def file_ticket(request: Request, values: dict) -> Ticket:
+    """A ticket filed by the superuser on a requester's behalf; its ``created`` event names
+    the superuser as the actor and the requester in ``data.on_behalf_of``."""
+    requester = request.dbsession.get(User, values["requester_id"])
+    if requester is None or requester.role != Role.REQUESTER or not requester.is_active:
+        raise InvalidInput("requester_id", "Must be the id of an active requester.")
+    return workflow.create_ticket(
+        request.dbsession,
+        requester,
+        values["title"],
+        values["description"],
+        values["priority"],
+        filed_by=request.user,
+    )
 
 
 def allows(action: workflow.Action) -> Callable[[Request, Ticket], bool]:
@@ -270,9 +330,25 @@ TICKETS = ModelAdmin(
         Column("id", N_("ID"), sort="id"),
         Column("title", N_("Title"), link=True),
         Column("status", N_("Status"), display=status_label),
-        Column("priority", N_("Priority"), display=priority_name, sort="priority"),
-        Column("requester", N_("Requester"), display=requester_name),
-        Column("executor", N_("Executor"), display=executor_name),
+        Column(
+            "priority",
+            N_("Priority"),
+            display=priority_name,
+            sort="priority",
+            export=lambda ticket: Priority(ticket.priority).name,
+        ),
+        Column(
+            "requester",
+            N_("Requester"),
+            display=requester_name,
+            export=lambda ticket: ticket.requester.username,
+        ),
+        Column(
+            "executor",
+            N_("Executor"),
+            display=executor_name,
+            export=lambda ticket: ticket.executor.username if ticket.executor else None,
+        ),
         Column("created_at", N_("Created"), sort="created_at"),
         Column("updated_at", N_("Updated"), sort="updated_at"),
     ),
@@ -285,11 +361,9 @@ TICKETS = ModelAdmin(
             coded(Priority),
             convert=lambda name: Priority[name].value,
         ),
+        Filter("executor_id", N_("Executor"), Ticket.executor_id, None, parse_id, lookup="users"),
         Filter(
-            "executor_id", N_("Executor"), Ticket.executor_id, executors_of_tickets, convert=int
-        ),
-        Filter(
-            "requester_id", N_("Requester"), Ticket.requester_id, requesters_of_tickets, convert=int
+            "requester_id", N_("Requester"), Ticket.requester_id, None, parse_id, lookup="users"
         ),
     ),
     search_fields=(Ticket.title, Ticket.description),
@@ -330,6 +404,14 @@ TICKETS = ModelAdmin(
             intro=N_("Open tickets only (New, Assigned, In progress)."),
         ),
         RowAction(
+            "comment",
+            N_("Add a comment"),
+            CommentForm,
+            comment,
+            done=N_("Comment added."),
+            available=allows(workflow.ACTIONS["comment"]),
+        ),
+        RowAction(
             "cancel",
             N_("Cancel ticket"),
             CancelForm,
@@ -339,6 +421,13 @@ TICKETS = ModelAdmin(
             intro=N_("Cancelling is final; the executor keeps seeing the ticket."),
         ),
     ),
+    bulk_actions=(
+        BulkAction("assign", N_("Assign to an executor"), ReassignForm, bulk_run("assign")),
+        BulkAction("priority", N_("Change priority"), PriorityForm, bulk_run("priority")),
+        BulkAction("cancel", N_("Cancel tickets"), CancelForm, bulk_run("cancel")),
+    ),
+    create_schema=TicketCreateForm,
+    create=file_ticket,
     panels=(
         Panel(N_("Comments"), "panel_comments.jinja2", comments),
         Panel(N_("Attachments"), "panel_attachments.jinja2", attachments),

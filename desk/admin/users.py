@@ -4,19 +4,28 @@ Every change goes through ``desk.accounts``, as ``PATCH /api/users/{id}/`` does:
 deactivation or a new password ends the user's sessions (tokens and admin alike).
 """
 
+from collections.abc import Callable
+
 import colander
 from pyramid.request import Request
 from pyramid.security import remember
+from sqlalchemy import select
 
 from .. import accounts
-from ..exceptions import InvalidInput
+from ..exceptions import Conflict, DeskError, InvalidInput
 from ..models import Role, User
 from ..passwords import password_problem
 from ..permissions import Permission
 from ..queries import USER_SORT_KEYS
-from ..schemas import Choice, name_node, text, validate_new_password, validate_username
+from ..schemas import (
+    Choice,
+    RegisterBody,
+    UserPatchBody,
+    text,
+)
+from . import audit, forms
 from .i18n import translator
-from .registry import N_, Column, Filter, ModelAdmin, RowAction
+from .registry import N_, BulkAction, BulkOutcome, Column, Filter, ModelAdmin, Panel, RowAction
 
 
 def role_choices(request: Request) -> list[tuple[str, str]]:
@@ -57,38 +66,51 @@ def checkbox(title: str, **kw) -> colander.SchemaNode:
     return colander.SchemaNode(colander.Boolean(), title=title, missing=False, **kw)
 
 
-class UserEditForm(colander.MappingSchema):
-    role = role_node()
-    is_active = checkbox(
-        N_("Is active"),
-        help=N_("An inactive user can neither log in nor use a token issued before."),
-    )
-    is_superuser = checkbox(N_("Superuser"))
-    first_name = name_node(title=N_("First name"), missing="")
-    last_name = name_node(title=N_("Last name"), missing="")
-    email = email_node(title=N_("Email"))
+#: The API's UserPatchBody. A form sends every field: an unchecked box is false, a blank
+#: name or email is "" (no address), where the API's JSON leaves a field out.
+UserEditForm = forms.derived(
+    UserPatchBody,
+    role={"title": N_("Role"), "choices": role_choices, "missing": colander.required},
+    is_active={
+        "title": N_("Is active"),
+        "missing": False,
+        "help": N_("An inactive user can neither log in nor use a token issued before."),
+    },
+    is_superuser={"title": N_("Superuser"), "missing": False},
+    first_name={"title": N_("First name"), "missing": ""},
+    last_name={"title": N_("Last name"), "missing": ""},
+    email={"title": N_("Email"), "missing": "", "widget": "email", "autocomplete": "off"},
+)
 
 
 def password_node(title: str, autocomplete: str = "new-password") -> colander.SchemaNode:
     return text(title=title, widget="password", autocomplete=autocomplete)
 
 
-class UserCreateForm(colander.MappingSchema):
-    username = text(
-        title=N_("Username"),
-        validator=validate_username,
-        help=N_("Letters, digits and @ . + - _ only."),
-        autocomplete="off",
-    )
-    password = password_node(N_("Password"))
-    first_name = name_node(title=N_("First name"), missing="")
-    last_name = name_node(title=N_("Last name"), missing="")
-    email = email_node(title=N_("Email"))
-    role = role_node(default=Role.REQUESTER.value)
-    is_active = checkbox(N_("Is active"), default=True)
-    is_superuser = checkbox(N_("Superuser"))
-
-    validator = staticmethod(validate_new_password)
+#: The API's RegisterBody (username and password rules, the strength check against the
+#: username), plus what only a superuser sets: active, superuser.
+UserCreateForm = forms.derived(
+    RegisterBody,
+    extra=lambda: [
+        checkbox(N_("Is active"), default=True, name="is_active"),
+        checkbox(N_("Superuser"), name="is_superuser"),
+    ],
+    username={
+        "title": N_("Username"),
+        "help": N_("Letters, digits and @ . + - _ only."),
+        "autocomplete": "off",
+    },
+    password={"title": N_("Password"), "widget": "password", "autocomplete": "new-password"},
+    first_name={"title": N_("First name"), "missing": ""},
+    last_name={"title": N_("Last name"), "missing": ""},
+    email={"title": N_("Email"), "missing": "", "widget": "email", "autocomplete": "off"},
+    role={
+        "title": N_("Role"),
+        "choices": role_choices,
+        "default": Role.REQUESTER.value,
+        "missing": colander.required,
+    },
+)
 
 
 class PasswordForm(colander.MappingSchema):
@@ -104,7 +126,7 @@ class PasswordForm(colander.MappingSchema):
 
 def save_user(request: Request, user: User, values: dict) -> str:
     """As ``PATCH /api/users/{id}/``: deactivating someone ends their sessions."""
-    accounts.administer(request.dbsession, user, values)
+    audit.administer(request, user, values)
     return translator(request)("User saved.")
 
 
@@ -112,6 +134,7 @@ def create_user(request: Request, values: dict) -> User:
     """A new account; a username taken in any letter case is refused (409)."""
     user = accounts.create_user(request.dbsession, request.registry["passwords"], **values)
     request.dbsession.flush()
+    audit.record(request, user, "created", {"role": user.role})
     return user
 
 
@@ -122,9 +145,60 @@ def set_password(request: Request, user: User, values: dict) -> None:
         raise InvalidInput("password", problem)
     user.password_hash = request.registry["passwords"].hash(values["password"])
     accounts.revoke_all_sessions(request.dbsession, user)
+    audit.record(request, user, "password_set")
     if user.id == request.authenticated_userid:
         # Their own password: their other sessions end, this one carries on.
         remember(request, user.id)
+
+
+class NoValues(colander.MappingSchema):
+    """A bulk action that needs nothing but the rows."""
+
+
+class RoleForm(colander.MappingSchema):
+    role = role_node()
+
+
+def each_user(change: Callable[[Request, User, dict], None]):
+    """A bulk action that applies ``change`` to each user in a savepoint of its own."""
+
+    def run(request: Request, ids: list[int], values: dict) -> list[BulkOutcome]:
+        _ = translator(request)
+        users = {
+            user.id: user
+            for user in request.dbsession.scalars(select(User).where(User.id.in_(ids)))
+        }
+        outcomes = []
+        for user_id in ids:
+            user = users.get(user_id)
+            if user is None:
+                outcomes.append(BulkOutcome(user_id, f"#{user_id}", False, _("No such user.")))
+                continue
+            try:
+                with request.dbsession.begin_nested():
+                    change(request, user, values)
+            except DeskError as error:
+                outcomes.append(BulkOutcome(user_id, user.username, False, _(error.detail)))
+            else:
+                outcomes.append(BulkOutcome(user_id, user.username, True, ""))
+        return outcomes
+
+    return run
+
+
+def activate(request: Request, user: User, values: dict) -> None:
+    audit.administer(request, user, {"is_active": True})
+
+
+def deactivate(request: Request, user: User, values: dict) -> None:
+    """As the edit page: their sessions end. Not oneself, which would end this session."""
+    if user.id == request.authenticated_userid:
+        raise Conflict("You cannot deactivate yourself.")
+    audit.administer(request, user, {"is_active": False})
+
+
+def set_role(request: Request, user: User, values: dict) -> None:
+    audit.administer(request, user, {"role": values["role"]})
 
 
 USERS = ModelAdmin(
@@ -159,6 +233,12 @@ USERS = ModelAdmin(
     save=save_user,
     create_schema=UserCreateForm,
     create=create_user,
+    bulk_actions=(
+        BulkAction("activate", N_("Activate"), NoValues, each_user(activate)),
+        BulkAction("deactivate", N_("Deactivate"), NoValues, each_user(deactivate)),
+        BulkAction("role", N_("Set role"), RoleForm, each_user(set_role)),
+    ),
+    panels=(Panel(N_("Recent actions"), "panel_audit.jinja2", audit.recent_actions),),
     actions=(
         RowAction(
             "password",

@@ -18,12 +18,13 @@ from pyramid.response import Response
 
 from ..exceptions import DeskError, InvalidInput
 from ..resources import parse_id
-from . import forms, listing
+from . import export, forms, listing
 from .i18n import Translator, translator
 from .registry import Column, ModelAdmin
 from .rendering import flash, format_value, page
 from .routes import (
     action_path,
+    bulk_path,
     detail_path,
     edit_path,
     list_path,
@@ -93,6 +94,7 @@ def row_view(request: Request, admin: ModelAdmin, row: Any) -> dict:
     """A row as the list template shows it: its cells, link and available actions."""
     _ = translator(request)
     return {
+        "id": row.id,
         "cells": [(column, cell(request, column, row)) for column in admin.columns],
         "url": detail_path(request, admin, row.id),
         "actions": [
@@ -130,11 +132,38 @@ def page_links(request: Request, admin: ModelAdmin, result: listing.ListPage) ->
     return {
         "previous": to(result.page - 1) if result.page > 1 else None,
         "next": to(result.page + 1) if result.page < result.pages else None,
+        # The jump form's hidden fields: the filters and order, every page but its own.
+        "kept": [(name, value) for name, value in request.GET.items() if name != listing.PAGE],
+    }
+
+
+def export_links(request: Request, admin: ModelAdmin) -> list[tuple[str, str]]:
+    """The list as it is filtered and sorted now, as CSV and as JSON lines."""
+    query = {key: value for key, value in request.GET.mixed().items() if key != listing.PAGE}
+    return [
+        (label, list_path(request, admin, **{**query, "format": name}))
+        for name, label in (("csv", "CSV"), ("jsonl", "JSON lines"))
+    ]
+
+
+def bulk_form(request: Request, admin: ModelAdmin) -> dict | None:
+    """What the list's bulk form needs: its target, the actions, the list's query string."""
+    if not admin.bulk_actions:
+        return None
+    _ = translator(request)
+    return {
+        "path": bulk_path(request, admin),
+        "actions": [(action.name, _(action.label)) for action in admin.bulk_actions],
+        "query": request.query_string,
     }
 
 
 def list_view(request: Request, admin: ModelAdmin) -> Response:
-    """The list: search, filters, sortable columns, one page of rows, row actions."""
+    """The list: search, filters, sortable columns, one page of rows, row actions; or, with
+    ``?format=csv`` or ``jsonl``, every row of it as a download."""
+    kind = request.GET.get("format")
+    if kind in export.FORMATS:
+        return export.export_response(request, admin, kind)
     _ = translator(request)
     result = listing.list_page(request, admin)
     return page(
@@ -148,13 +177,18 @@ def list_view(request: Request, admin: ModelAdmin) -> Response:
             "sort_links": sort_links(request, admin, result.ordering),
             "page_links": page_links(request, admin, result),
             "filters": [
-                (item, result.choices[item.name], result.chosen.get(item.name, ""))
+                (item, result.choices.get(item.name), result.chosen.get(item.name, ""))
                 for item in admin.filters
             ],
+            "date_filters": [
+                (item, *result.dates.get(item.name, ("", ""))) for item in admin.date_filters
+            ],
+            "exports": export_links(request, admin),
             "list_path": list_path(request, admin),
             "new_path": new_path(request, admin) if admin.create else None,
             "search_param": listing.SEARCH,
             "order_param": listing.ORDER,
+            "bulk": bulk_form(request, admin),
         },
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 
 from .attachment import Attachment, AttachmentChunk
+from .audit import AdminAction
 from .comment import Comment
 from .counts import CountScope, TicketCount
 from .enums import Priority, Role, TicketStatus
@@ -28,6 +29,7 @@ __all__ = [
     "EVENT_KINDS",
     "Attachment",
     "AttachmentChunk",
+    "AdminAction",
     "Base",
     "Comment",
     "CountScope",

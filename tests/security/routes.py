@@ -71,6 +71,9 @@ SCENE = {
     ("ticket_assign", "POST"): Caller("operator", body={"executor_id": "<executor>"}),
     ("ticket_execute", "POST"): Caller("executor", "assigned", body={"status": "IN_PROGRESS"}),
     ("ticket_cancel", "POST"): Caller("requester", body={}),
+    ("tickets_bulk", "POST"): Caller(
+        "operator", body={"items": [{"id": 1, "action": "cancel", "reason": "Duplicate"}]}
+    ),
     ("ticket_comments", "GET"): Caller("requester"),
     ("ticket_comments", "POST"): Caller("requester", body={"body": "Any news?"}),
     ("ticket_history", "GET"): Caller("requester"),

@@ -10,6 +10,7 @@ value reached no statement and that the database raised no error.
 import base64
 import json
 
+import colander
 import pytest
 
 from desk.schemas import (
@@ -175,6 +176,8 @@ BODY_WRONG_TYPES = {
     StrictInt: ["5", 5.5, True, None, [], {}, 2**31, -(2**31) - 1, 10**30, 1e400],
     StrictBool: ["true", 1, 0, None, [], "false"],
     EventKinds: ["created", [], ["no_such_kind"], [5], None, {}],
+    # A list of items (the bulk route's): anything but a non-empty list of objects.
+    colander.Sequence: [5, "a", True, None, {}, []],
 }
 
 QUERY_WRONG_TYPES = {
