@@ -8,8 +8,7 @@ superusers reaches every ticket and user.
 from pyramid.authorization import Allow, Authenticated
 from sqlalchemy.orm import Session
 
-from .models import Role, Ticket, User, Webhook
-from .models import Attachment, Role, Ticket, User
+from .models import Attachment, Role, Ticket, User, Webhook
 from .permissions import SUPERUSERS, Permission, role_principal, user_principal
 
 OPERATOR = role_principal(Role.OPERATOR)
@@ -172,6 +171,7 @@ class WebhookResource:
         self.__name__ = str(webhook.id)
         self.__parent__ = parent
 
+
 class UnlockedTicketContainer(TicketContainer):
     """Tickets looked up without a row lock, whatever the method: an upload reads its long
     body first, and its view locks the ticket only when it writes."""
@@ -242,6 +242,8 @@ def user_factory(request) -> UserContainer:
 
 def webhook_factory(request) -> WebhookContainer:
     return WebhookContainer(request)
+
+
 def unlocked_ticket_factory(request) -> UnlockedTicketContainer:
     return UnlockedTicketContainer(request)
 

@@ -605,6 +605,8 @@ class ContentHeaders(colander.MappingSchema):
         missing=colander.drop,
         description="The sha256 ETag you hold: 304 when unchanged",
     )
+
+
 # --- bulk changes ------------------------------------------------------------------------
 
 BULK_ACTIONS = ["assign", "priority", "cancel"]

@@ -141,9 +141,12 @@ def ticket_list(chosen: dict[str, str], search: str) -> TicketList:
     )
 
 
-def count_statement(admin: ModelAdmin, query: Select, chosen: dict, search: str) -> Select:
-    """The SELECT of the list's count: the ticket list's own (counters when they can say)."""
-    if admin.model is Ticket:
+def count_statement(
+    admin: ModelAdmin, query: Select, chosen: dict, search: str, dates: dict
+) -> Select:
+    """The SELECT of the list's count: the ticket list's own (counters when they can say),
+    or the filtered query's when a date range narrows it (``TicketList`` has none)."""
+    if admin.model is Ticket and not dates:
         return ticket_list(chosen, search).count()
     return count_query(query)
 
@@ -161,9 +164,7 @@ def matching_ids(request: Request, admin: ModelAdmin, params, limit: int) -> tup
     """The ids of the first ``limit`` rows of the list that ``params`` (a list page's query
     string) shows, in its order, and how many rows match in all."""
     query = selection(request, admin, params)
-    total = request.dbsession.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    )
+    total = request.dbsession.scalar(count_query(query))
     ids_query = query.with_only_columns(admin.model.id).limit(limit)
     return list(request.dbsession.scalars(ids_query)), total
 
@@ -189,7 +190,7 @@ def list_page(request: Request, admin: ModelAdmin) -> ListPage:
     ordering = ordering_of(admin, request.GET.get(ORDER))
     query = dated(filtered_query(admin, chosen, search), admin, dates)
     dbsession = request.dbsession
-    count = int(dbsession.scalar(count_statement(admin, query, chosen, search)) or 0)
+    count = int(dbsession.scalar(count_statement(admin, query, chosen, search, dates)) or 0)
     pages = max(1, math.ceil(count / admin.page_size))
     page = min(page_number(request.GET.get(PAGE, "1")), pages)
     if ordering is not None:

@@ -27,9 +27,9 @@ from .user import User, username_key
 
 __all__ = [
     "EVENT_KINDS",
+    "AdminAction",
     "Attachment",
     "AttachmentChunk",
-    "AdminAction",
     "Base",
     "Comment",
     "CountScope",
