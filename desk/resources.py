@@ -172,17 +172,6 @@ class WebhookResource:
         self.__parent__ = parent
 
 
-class UnlockedTicketContainer(TicketContainer):
-    """Tickets looked up without a row lock, whatever the method: an upload reads its long
-    body first, and its view locks the ticket only when it writes."""
-
-    def __getitem__(self, segment: str) -> "TicketResource":
-        ticket = self.dbsession.get(Ticket, parse_id(segment))
-        if ticket is None:
-            raise KeyError(segment)
-        return TicketResource(ticket, parent=self)
-
-
 class AttachmentContainer(Container):
     """``/api/attachments/``: a file by id, placed under its ticket so that the ticket's
     lineage (its container's role grants, the root's superusers) applies to it too."""
@@ -242,10 +231,6 @@ def user_factory(request) -> UserContainer:
 
 def webhook_factory(request) -> WebhookContainer:
     return WebhookContainer(request)
-
-
-def unlocked_ticket_factory(request) -> UnlockedTicketContainer:
-    return UnlockedTicketContainer(request)
 
 
 def attachment_factory(request) -> AttachmentContainer:

@@ -36,11 +36,6 @@ def storage_key(ticket_id: int, sha256: str) -> str:
     return f"tickets/{ticket_id}/{sha256}"
 
 
-def lock_ticket(dbsession: Session, ticket_id: int) -> Ticket | None:
-    """The ticket, re-read under its row lock (PostgreSQL; SQLite serialises writers)."""
-    return dbsession.get(Ticket, ticket_id, with_for_update={"of": Ticket}, populate_existing=True)
-
-
 def referenced(dbsession: Session, ticket_id: int, sha256: str) -> bool:
     query = select(Attachment.id).where(
         Attachment.ticket_id == ticket_id, Attachment.sha256 == sha256
@@ -146,7 +141,8 @@ def open_bytes(registry, attachment: Attachment, start: int, stop: int) -> Itera
 def remove_file(request, attachment: Attachment) -> None:
     """Delete the row, record the event, and the bytes once no row names them."""
     dbsession = request.dbsession
-    ticket = lock_ticket(dbsession, attachment.ticket_id)  # the API holds it already: immediate
+    # The API holds the lock already: this returns at once.
+    ticket = workflow.lock_ticket(dbsession, attachment.ticket_id)
     storage = request.registry["attachment_storage"]
     dbsession.delete(attachment)
     dbsession.flush()
@@ -179,7 +175,7 @@ def collect(registry, ticket_id: int, sha256: str) -> None:
     session = registry["dbsession_factory"]()
     try:
         with session.begin():
-            lock_ticket(session, ticket_id)
+            workflow.lock_ticket(session, ticket_id)
             if not referenced(session, ticket_id, sha256):
                 registry["attachment_storage"].delete(session, storage_key(ticket_id, sha256))
     except Exception:

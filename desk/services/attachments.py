@@ -1,8 +1,9 @@
 """Files on tickets: upload (multipart, streamed), list, read, download and remove.
 
-``/api/tickets/{id}/attachments/`` traverses to the ticket (unlocked: the upload reads its
-body first and locks the ticket when it writes); ``/api/attachments/{id}/`` traverses to the
-file under its ticket. The ACLs decide; a requester never learns of an internal file.
+``/api/tickets/{id}/attachments/`` traverses to the ticket (a plain read, as for every
+ticket route: the upload reads its body first and locks the ticket when it writes);
+``/api/attachments/{id}/`` traverses to the file under its ticket. The ACLs decide; a
+requester never learns of an internal file.
 """
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNoContent
@@ -17,7 +18,7 @@ from ..models import Attachment
 from ..pagination import Ordering
 from ..permissions import Permission
 from ..representations import iso, user_ref
-from ..resources import attachment_factory, unlocked_ticket_factory
+from ..resources import attachment_factory, ticket_factory
 from .paging import page
 
 TAGS = ["attachments"]
@@ -27,7 +28,7 @@ ticket_attachments = Service(
     name="ticket_attachments",
     path="/api/tickets/{id}/attachments/",
     description="A ticket's files",
-    factory=unlocked_ticket_factory,
+    factory=ticket_factory,
     traverse="/{id}",
 )
 attachment = Service(
@@ -129,7 +130,7 @@ def upload_attachments(request):
     settings = request.registry["attachment_settings"]
     upload = read_upload(request, settings)
     try:
-        ticket = files.lock_ticket(request.dbsession, request.context.ticket.id)
+        ticket = workflow.lock_ticket(request.dbsession, request.context.ticket.id)
         # Re-checked under the lock: the executor may have changed while the body arrived.
         if ticket is None or not request.has_permission(Permission.TICKET_COMMENT, request.context):
             raise HTTPForbidden()
@@ -165,7 +166,7 @@ def get_attachment(request):
 def delete_attachment(request):
     """Remove a file: its uploader while the ticket is open, operators and superusers."""
     # Under the ticket's lock (it refreshes the context's ticket), so the status is current.
-    files.lock_ticket(request.dbsession, request.context.ticket.id)
+    workflow.lock_ticket(request.dbsession, request.context.ticket.id)
     workflow.REMOVE_ATTACHMENT.guard(request, request.context)
     files.remove_file(request, request.context.attachment)
     return HTTPNoContent()
