@@ -19,9 +19,13 @@ class Permission(StrEnum):
     # Cancelling work already in progress is an operator's call, not the requester's.
     TICKET_CANCEL_STARTED = "ticket:cancel-started"
     TICKET_COMMENT = "ticket:comment"
+    # Ask the requester a question (WAITING) and take the ticket back up: its executor, operators.
+    TICKET_WAIT = "ticket:wait"
     TICKET_INTERNAL_NOTES = "ticket:internal-notes"
 
     EVENT_LIST = "event:list"
+    # The service-level report (desk.sla): operators.
+    REPORT_SLA = "report:sla"
     USER_LIST = "user:list"
     USER_ADMIN = "user:admin"
 

@@ -24,8 +24,14 @@ OPERATOR_TICKET_PERMISSIONS = (
     Permission.TICKET_CANCEL_STARTED,
     Permission.TICKET_COMMENT,
     Permission.TICKET_INTERNAL_NOTES,
+    Permission.TICKET_WAIT,
 )
-OPERATOR_PERMISSIONS = (*OPERATOR_TICKET_PERMISSIONS, Permission.EVENT_LIST, Permission.USER_LIST)
+OPERATOR_PERMISSIONS = (
+    *OPERATOR_TICKET_PERMISSIONS,
+    Permission.EVENT_LIST,
+    Permission.USER_LIST,
+    Permission.REPORT_SLA,
+)
 
 # Largest id PostgreSQL's integer column holds; beyond it a path id cannot name a row.
 MAX_ID = 2**31 - 1
@@ -125,7 +131,12 @@ class TicketResource:
                 (
                     Allow,
                     user_principal(self.ticket.executor_id),
-                    (Permission.TICKET_VIEW, Permission.TICKET_EXECUTE, Permission.TICKET_COMMENT),
+                    (
+                        Permission.TICKET_VIEW,
+                        Permission.TICKET_EXECUTE,
+                        Permission.TICKET_COMMENT,
+                        Permission.TICKET_WAIT,
+                    ),
                 )
             )
         return acl
@@ -149,6 +160,17 @@ class UserResource:
         self.user = user
         self.__name__ = str(user.id)
         self.__parent__ = parent
+
+
+class ReportContainer(Container):
+    """``/api/reports/``: figures across all tickets, for operators."""
+
+    __name__ = "reports"
+    __acl__ = ((Allow, OPERATOR, Permission.REPORT_SLA),)
+
+
+def report_factory(request) -> ReportContainer:
+    return ReportContainer(request)
 
 
 def root_factory(request) -> Root:

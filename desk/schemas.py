@@ -370,7 +370,18 @@ class EventListQuery(PageQuery):
     ticket_id = query(QueryInt(), "Events of this ticket only")
     actor_id = query(QueryInt(), "Events caused by this user only")
     kind = query(
-        QueryChoices(["created", "edited", "assigned", "status_changed", "cancelled", "commented"]),
+        QueryChoices(
+            [
+                "created",
+                "edited",
+                "assigned",
+                "status_changed",
+                "cancelled",
+                "commented",
+                "sla_warning",
+                "sla_breached",
+            ]
+        ),
         "Repeatable or comma-separated",
     )
     since = query(QueryTimestamp(), "At or after (ISO 8601)")
@@ -464,6 +475,32 @@ class ActionList(colander.SequenceSchema):
     action = out(colander.String())
 
 
+SLA_STATES = ["pending", "met", "breached"]
+
+
+class ServiceLevelsOut(colander.MappingSchema):
+    response = out(
+        colander.String(),
+        missing=None,
+        validator=colander.OneOf(SLA_STATES),
+        description="pending, met or breached; null when the ticket has no such target",
+    )
+    resolution = out(
+        colander.String(),
+        missing=None,
+        validator=colander.OneOf(SLA_STATES),
+        description="pending, met or breached; null when the ticket has no such target",
+    )
+
+
+class WaitBody(Body):
+    comment = text(
+        multiline=True,
+        validator=colander.Length(min=1, max=10000),
+        description="The question to the requester, kept as a public comment",
+    )
+
+
 class TicketOut(colander.MappingSchema):
     id = out(colander.Int())
     title = out(colander.String())
@@ -477,8 +514,19 @@ class TicketOut(colander.MappingSchema):
     assigned_at = out(colander.DateTime(), missing=None)
     completed_at = out(colander.DateTime(), missing=None)
     allowed_actions = ActionList(
-        description="Actions the caller may take now: edit, assign, execute, start, cancel, comment"
+        description="Actions the caller may take now: edit, assign, execute, start, cancel,"
+        " wait, resume, comment"
     )
+    response_due_at = out(
+        colander.DateTime(), missing=None, description="First response due (null: no target)"
+    )
+    resolution_due_at = out(
+        colander.DateTime(),
+        missing=None,
+        description="Resolution due (null: no target, or the clock stands still while WAITING)",
+    )
+    first_response_at = out(colander.DateTime(), missing=None)
+    sla = ServiceLevelsOut(title="ServiceLevels")
 
 
 class CommentOut(colander.MappingSchema):

@@ -41,7 +41,7 @@ PRIORITIZE = workflow.Action(
     (
         (
             Permission.TICKET_ASSIGN,
-            frozenset({workflow.NEW, workflow.ASSIGNED, workflow.IN_PROGRESS}),
+            frozenset({workflow.NEW, workflow.ASSIGNED, workflow.IN_PROGRESS, workflow.WAITING}),
         ),
     ),
 )
@@ -320,7 +320,7 @@ TICKETS = ModelAdmin(
             done=N_("Priority changed."),
             available=allows(PRIORITIZE),
             initial=lambda ticket: {"priority": Priority(ticket.priority).name},
-            intro=N_("Open tickets only (New, Assigned, In progress)."),
+            intro=N_("Open tickets only (New, Assigned, In progress, Waiting)."),
         ),
         RowAction(
             "cancel",
