@@ -10,9 +10,9 @@ that cannot be read refuses the start, naming its key.
 """
 
 import re
-from itertools import pairwise
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..models import Priority
