@@ -388,6 +388,11 @@ class EventListQuery(PageQuery):
     until = query(QueryTimestamp(), "Before (ISO 8601)")
 
 
+class SlaReportQuery(colander.MappingSchema):
+    since = query(QueryTimestamp(), "Tickets filed at or after (ISO 8601)")
+    until = query(QueryTimestamp(), "Tickets filed before (ISO 8601)")
+
+
 USER_ORDERINGS = ["username", "-username", "date_joined", "-date_joined"]
 
 
@@ -561,6 +566,32 @@ def page_of(item: type, name: str) -> colander.MappingSchema:
             "results": results(),
         },
     )()
+
+
+class TargetSummaryOut(colander.MappingSchema):
+    met = out(colander.Int())
+    breached = out(colander.Int())
+    pending = out(colander.Int())
+    median_seconds = out(colander.Float(), missing=None, description="null without any")
+    p90_seconds = out(colander.Float(), missing=None, description="90th percentile")
+
+
+class PrioritySlaOut(colander.MappingSchema):
+    priority = out(colander.String(), validator=colander.OneOf(PRIORITY_NAMES))
+    tickets = out(colander.Int(), description="Tickets filed in the period")
+    with_target = out(colander.Int(), description="Of those, tickets with targets")
+    response = TargetSummaryOut(title="TargetSummary")
+    resolution = TargetSummaryOut(title="TargetSummary")
+
+
+class PrioritySlaList(colander.SequenceSchema):
+    priority = PrioritySlaOut(title="PrioritySla")
+
+
+class SlaReportOut(colander.MappingSchema):
+    since = out(colander.DateTime(), missing=None)
+    until = out(colander.DateTime(), missing=None)
+    priorities = PrioritySlaList()
 
 
 class ErrorItem(colander.MappingSchema):

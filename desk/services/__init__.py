@@ -4,9 +4,9 @@ Added in this order on purpose: fixed paths such as ``/api/tickets/my-tickets/``
 registered before ``/api/tickets/{id}/`` would swallow them.
 """
 
-from . import auth, docs, events, health, tickets, users
+from . import auth, docs, events, health, reports, tickets, users
 
-MODULES = (health, docs, auth, tickets, events, users)
+MODULES = (health, docs, auth, tickets, events, users, reports)
 
 
 def includeme(config) -> None:
