@@ -2,7 +2,7 @@
 
 import functools
 
-from sqlalchemy import BigInteger, Select, case, cast, func, or_, select
+from sqlalchemy import BigInteger, Select, and_, case, cast, func, not_, or_, select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, Grouping
 
@@ -16,7 +16,9 @@ from .models import (
     Ticket,
     TicketCount,
     TicketEvent,
+    TicketStatus,
     User,
+    utcnow,
 )
 from .pagination import Ordering
 
@@ -31,6 +33,9 @@ TICKET_SORT_KEYS = {
     "updated_at": (Ticket.updated_at, Ticket.id),
     "priority": (Ticket.priority, Ticket.id),
     "id": (Ticket.id,),
+    # Service levels: a list ordered by a due time holds the tickets that have one.
+    "response_due_at": (Ticket.response_due_at, Ticket.id),
+    "resolution_due_at": (Ticket.resolution_due_at, Ticket.id),
 }
 USER_SORT_KEYS = {
     "username": (User.username_key, User.id),
@@ -122,6 +127,43 @@ def ticket_list_query(user: User, scope: str, params: dict) -> Select:
         query = query.where(Ticket.created_at >= params["created_after"])
     if "created_before" in params:
         query = query.where(Ticket.created_at < params["created_before"])
+    return sla_list_filters(query, params)
+
+
+# --- service-level filters and orderings (desk.sla) -------------------------------------
+
+#: Statuses in which a target can still be missed.
+OPEN_STATUSES = (
+    TicketStatus.NEW.value,
+    TicketStatus.ASSIGNED.value,
+    TicketStatus.IN_PROGRESS.value,
+    TicketStatus.WAITING.value,
+)
+
+
+def unmet_target_due_before(moment, inclusive: bool = False):
+    """Open tickets with a target not met whose due time is before ``moment``; never NULL,
+    so that its negation is the complement."""
+    before = (lambda due: due <= moment) if inclusive else (lambda due: due < moment)
+    response = and_(
+        Ticket.first_response_at.is_(None),
+        Ticket.response_due_at.is_not(None),
+        before(Ticket.response_due_at),
+    )
+    resolution = and_(Ticket.resolution_due_at.is_not(None), before(Ticket.resolution_due_at))
+    return and_(Ticket.status.in_(OPEN_STATUSES), or_(response, resolution))
+
+
+def sla_list_filters(query: Select, params: dict, now=None) -> Select:
+    """``overdue``, ``due_before`` and the due-time orderings of every ticket list."""
+    if "overdue" in params:
+        overdue = unmet_target_due_before(now or utcnow(), inclusive=True)
+        query = query.where(overdue if params["overdue"] else not_(overdue))
+    if "due_before" in params:
+        query = query.where(unmet_target_due_before(params["due_before"]))
+    field = (params.get("ordering") or "").removeprefix("-")
+    if field in ("response_due_at", "resolution_due_at"):
+        query = query.where(getattr(Ticket, field).is_not(None))
     return query
 
 

@@ -338,7 +338,7 @@ class CommentBody(Body):
 
 # --- list query strings ------------------------------------------------------------------
 
-ORDERINGS = ["created_at", "updated_at", "priority", "id"]
+ORDERINGS = ["created_at", "updated_at", "priority", "id", "response_due_at", "resolution_due_at"]
 
 
 class PageQuery(colander.MappingSchema):
@@ -359,11 +359,18 @@ class TicketListQuery(PageQuery):
     )
     ordering = query(
         QueryText(),
-        "created_at, updated_at, priority or id; a leading - reverses (default -created_at)",
+        "created_at, updated_at, priority, id, response_due_at or resolution_due_at (only the"
+        " tickets with that due time); a leading - reverses (default -created_at)",
         validator=colander.OneOf(ORDERINGS + [f"-{o}" for o in ORDERINGS]),
     )
     created_after = query(QueryTimestamp(), "Created at or after (ISO 8601)")
     created_before = query(QueryTimestamp(), "Created before (ISO 8601)")
+    overdue = query(
+        QueryBool(), "true: open tickets with a target missed and not met; false: the others"
+    )
+    due_before = query(
+        QueryTimestamp(), "Open tickets with a target not met that falls due before (ISO 8601)"
+    )
 
 
 class EventListQuery(PageQuery):
