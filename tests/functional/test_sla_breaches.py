@@ -102,3 +102,21 @@ def test_a_low_priority_ticket_has_its_own_targets(testapp, registry, make, requ
     assert ticket["first_response_at"] is None
 
     assert run_job(registry, created + timedelta(days=2)) == 0
+
+
+def test_a_priority_change_recomputes_the_due_times(testapp, make, requester, operator):
+    ticket = make.ticket(requester)  # NORMAL: 1d 3d
+    created = datetime.fromisoformat(ticket["created_at"])
+    assert datetime.fromisoformat(ticket["response_due_at"]) == created + timedelta(days=1)
+
+    edited = testapp.patch_json(
+        f"/api/tickets/{ticket['id']}/", {"priority": "URGENT"}, headers=make.headers(requester)
+    ).json
+
+    assert datetime.fromisoformat(edited["response_due_at"]) == created + timedelta(hours=1)
+    assert datetime.fromisoformat(edited["resolution_due_at"]) == created + timedelta(hours=4)
+    history = testapp.get(
+        f"/api/tickets/{ticket['id']}/history/", headers=make.headers(operator)
+    ).json["results"]
+    assert history[-1]["kind"] == "edited"
+    assert history[-1]["data"]["changes"] == {"priority": ["NORMAL", "URGENT"]}
