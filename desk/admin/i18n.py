@@ -239,6 +239,11 @@ RU = {
     ),
     "Request refused": "Запрос отклонён",
     "To the dashboard": "К сводке",
+    "Service levels": "Сроки обслуживания",
+    "With a target": "Со сроками",
+    "First response": "Первый ответ",
+    "Resolution": "Решение",
+    "{met} met, {breached} breached": "{met} в срок, {breached} просрочено",
 }
 
 CATALOGS = {"en": EN, "ru": RU}

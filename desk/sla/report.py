@@ -4,7 +4,7 @@ and how long the first response and the resolution took (median and 90th percent
 import statistics
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Priority, Ticket, TicketStatus
@@ -102,3 +102,45 @@ def sla_report(
         "until": until.isoformat() if until else None,
         "priorities": priorities,
     }
+
+
+def _counted(condition):
+    return func.count().filter(condition)
+
+
+def target_counts(dbsession: Session, now: datetime) -> list[dict]:
+    """Per priority (URGENT first): tickets with targets, and each target met and breached,
+    counted by the database (the admin dashboard's chart)."""
+    response_met = Ticket.first_response_at <= Ticket.response_due_at
+    response_breached = or_(
+        Ticket.first_response_at > Ticket.response_due_at,
+        and_(Ticket.first_response_at.is_(None), Ticket.response_due_at <= now),
+    )
+    resolution_met = Ticket.completed_at <= Ticket.resolution_due_at
+    resolution_breached = or_(
+        Ticket.completed_at > Ticket.resolution_due_at,
+        and_(Ticket.completed_at.is_(None), Ticket.resolution_due_at <= now),
+    )
+    rows = dbsession.execute(
+        select(
+            Ticket.priority,
+            func.count(Ticket.response_due_at),
+            _counted(response_met),
+            _counted(response_breached),
+            _counted(resolution_met),
+            _counted(resolution_breached),
+        ).group_by(Ticket.priority)
+    ).all()
+    by_priority = {row[0]: row[1:] for row in rows}
+    answer = []
+    for priority in sorted(Priority, reverse=True):
+        total, r_met, r_breached, s_met, s_breached = by_priority.get(priority.value, (0,) * 5)
+        answer.append(
+            {
+                "priority": priority.name,
+                "with_target": total,
+                "response": {"met": r_met, "breached": r_breached},
+                "resolution": {"met": s_met, "breached": s_breached},
+            }
+        )
+    return answer

@@ -2,6 +2,9 @@
 
 from datetime import datetime, timedelta
 
+from desk.models import Role
+from tests.conftest import PASSWORD
+
 
 def test_the_report_sums_up_each_priority(testapp, make, requester, operator, executor):
     done = make.ticket_in("DONE", requester, operator, executor)  # NORMAL, met both
@@ -48,3 +51,25 @@ def test_a_bad_period_is_a_400_naming_it(testapp, make, operator):
         "/api/reports/sla/?since=yesterday", headers=make.headers(operator), status=400
     ).json
     assert problem["errors"][0]["name"] == "since"
+
+
+def test_the_admin_dashboard_charts_the_service_levels(
+    testapp, make, requester, operator, executor
+):
+    make.ticket_in("DONE", requester, operator, executor)  # NORMAL, both met
+    make.ticket(requester, priority="URGENT")
+    make.user(Role.OPERATOR, username="root", superuser=True)
+    testapp.reset()
+    form = testapp.get("/admin/login/").forms["login-form"]
+    form["username"], form["password"] = "root", PASSWORD
+    form.submit(status=303)
+
+    page = testapp.get("/admin/")
+
+    rows = {
+        row.select_one("th").text: [cell.text.strip() for cell in row.select("td")]
+        for row in page.html.select("#service-levels ~ table tbody tr")
+    }
+    assert list(rows) == ["Urgent", "High", "Normal", "Low"]
+    assert rows["Normal"] == ["1", "1 met, 0 breached", "1 met, 0 breached"]
+    assert rows["Urgent"] == ["1", "0 met, 0 breached", "0 met, 0 breached"]
