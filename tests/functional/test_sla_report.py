@@ -68,7 +68,7 @@ def test_the_admin_dashboard_charts_the_service_levels(
 
     rows = {
         row.select_one("th").text: [cell.text.strip() for cell in row.select("td")]
-        for row in page.html.select("#service-levels ~ table tbody tr")
+        for row in page.html.select(".sla-chart tbody tr")
     }
     assert list(rows) == ["Urgent", "High", "Normal", "Low"]
     assert rows["Normal"] == ["1", "1 met, 0 breached", "1 met, 0 breached"]
