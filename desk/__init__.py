@@ -37,6 +37,7 @@ def main(global_config: dict, **settings) -> object:
         config.registry["passwords"] = Passwords.from_settings(settings)
         config.registry["login_throttle"] = LoginThrottle.from_settings(settings)
         config.include(".models")
+        config.include(".sla")
         config.include(".security")
         config.include("cornice")
         config.include(".openapi")

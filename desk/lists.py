@@ -17,9 +17,9 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, cast, func, literal_column, select
+from sqlalchemy import BigInteger, Select, and_, cast, func, literal_column, not_, or_, select
 
-from .models import CountScope, Priority, Ticket, TicketCount, User
+from .models import CountScope, Priority, Ticket, TicketCount, TicketStatus, User, utcnow
 from .pagination import Ordering
 from .queries import ticket_ordering, ticket_search
 
@@ -29,12 +29,38 @@ DEFAULT_EXACT_COUNT_LIMIT = 10_000
 #: The lists a route reads, and the counter scope that counts each.
 SCOPES = {"all": CountScope.ALL, "own": CountScope.REQUESTER, "assigned": CountScope.EXECUTOR}
 
+#: Statuses in which a service-level target can still be missed.
+OPEN_STATUSES = (
+    TicketStatus.NEW.value,
+    TicketStatus.ASSIGNED.value,
+    TicketStatus.IN_PROGRESS.value,
+    TicketStatus.WAITING.value,
+)
+#: The orderings by a due time; a list in one of them leaves out tickets without that time
+#: (keyset cursors cannot step over NULLs).
+DUE_ORDERINGS = ("response_due_at", "resolution_due_at")
+
+
+def unmet_target_due_before(moment: datetime, inclusive: bool = False):
+    """Open tickets with a target not met whose due time is before ``moment``; never NULL,
+    so that its negation is the complement."""
+    before = (lambda due: due <= moment) if inclusive else (lambda due: due < moment)
+    response = and_(
+        Ticket.first_response_at.is_(None),
+        Ticket.response_due_at.is_not(None),
+        before(Ticket.response_due_at),
+    )
+    resolution = and_(Ticket.resolution_due_at.is_not(None), before(Ticket.resolution_due_at))
+    return and_(Ticket.status.in_(OPEN_STATUSES), or_(response, resolution))
+
 
 @dataclass(frozen=True)
 class TicketList:
     """One ticket list: ``scope`` (all, own or assigned to ``user``) narrowed by filters.
 
     ``user`` is the caller's id (0 for ``all``); ``None`` in a filter means "any".
+    ``overdue`` is judged at ``as_of`` (a target breached and not met by then);
+    ``due_before`` keeps open tickets with a target not met due before it.
     ``exact_count_limit`` caps a searched list's count (None: never capped).
     """
 
@@ -47,6 +73,9 @@ class TicketList:
     requester_id: int | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    overdue: bool | None = None
+    as_of: datetime | None = None
+    due_before: datetime | None = None
     ordering: str = "-created_at"
     exact_count_limit: int | None = DEFAULT_EXACT_COUNT_LIMIT
 
@@ -77,6 +106,9 @@ class TicketList:
             requester_id=params.get("requester_id"),
             created_after=params.get("created_after"),
             created_before=params.get("created_before"),
+            overdue=params.get("overdue"),
+            as_of=utcnow() if "overdue" in params else None,
+            due_before=params.get("due_before"),
             ordering=params.get("ordering") or "-created_at",
             exact_count_limit=exact_count_limit,
         )
@@ -102,7 +134,20 @@ class TicketList:
             terms.append(Ticket.created_at >= self.created_after)
         if self.created_before is not None:
             terms.append(Ticket.created_at < self.created_before)
+        if self.overdue is not None:
+            overdue = unmet_target_due_before(self.as_of or utcnow(), inclusive=True)
+            terms.append(overdue if self.overdue else not_(overdue))
+        if self.due_before is not None:
+            terms.append(unmet_target_due_before(self.due_before))
+        if self.due_ordering:
+            terms.append(getattr(Ticket, self.due_ordering).is_not(None))
         return terms
+
+    @property
+    def due_ordering(self) -> str | None:
+        """The due time the list is ordered by, if it is."""
+        field = self.ordering.removeprefix("-")
+        return field if field in DUE_ORDERINGS else None
 
     def select(self) -> Select:
         """The list's tickets, unordered (pages add ``order()``'s keys and their window)."""
@@ -115,7 +160,16 @@ class TicketList:
     def counted_by_counters(self) -> bool:
         """Whether ``ticket_counts`` holds this list's count: only scope, statuses and
         priorities are set."""
-        narrowing = ("search", "executor_id", "requester_id", "created_after", "created_before")
+        narrowing = (
+            "search",
+            "executor_id",
+            "requester_id",
+            "created_after",
+            "created_before",
+            "overdue",
+            "due_before",
+            "due_ordering",
+        )
         return all(getattr(self, name) is None for name in narrowing)
 
     @property

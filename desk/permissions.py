@@ -19,6 +19,8 @@ class Permission(StrEnum):
     # Cancelling work already in progress is an operator's call, not the requester's.
     TICKET_CANCEL_STARTED = "ticket:cancel-started"
     TICKET_COMMENT = "ticket:comment"
+    # Ask the requester a question (WAITING) and take the ticket back up: its executor, operators.
+    TICKET_WAIT = "ticket:wait"
     TICKET_INTERNAL_NOTES = "ticket:internal-notes"
 
     # Files on tickets: seeing one (its ticket's viewers; an internal file, not its requester),
@@ -28,6 +30,8 @@ class Permission(StrEnum):
     ATTACHMENT_REMOVE_ANY = "attachment:remove-any"
 
     EVENT_LIST = "event:list"
+    # The service-level report (desk.sla): operators.
+    REPORT_SLA = "report:sla"
     USER_LIST = "user:list"
     USER_ADMIN = "user:admin"
     # Webhook subscriptions and their delivery logs (superusers).

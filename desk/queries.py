@@ -16,6 +16,9 @@ TICKET_SORT_KEYS = {
     "updated_at": (Ticket.updated_at, Ticket.id),
     "priority": (Ticket.priority, Ticket.id),
     "id": (Ticket.id,),
+    # Service levels: a list ordered by a due time holds the tickets that have one.
+    "response_due_at": (Ticket.response_due_at, Ticket.id),
+    "resolution_due_at": (Ticket.resolution_due_at, Ticket.id),
 }
 USER_SORT_KEYS = {
     "username": (User.username_key, User.id),

@@ -7,8 +7,9 @@ up in the registry, which cost more than the rest of a ticket's representation.
 
 from datetime import datetime
 
-from .models import Comment, Priority, Ticket, TicketEvent, User
+from .models import Comment, Priority, Ticket, TicketEvent, TicketStatus, User, utcnow
 from .resources import TicketContainer, TicketResource
+from .sla.levels import target_state
 from .workflow import allowed_actions
 
 PRIORITY_NAMES = {priority.value: priority.name for priority in Priority}
@@ -54,6 +55,25 @@ def ticket_json(request, resource: TicketResource, actions: list[str] | None = N
         "assigned_at": iso(ticket.assigned_at),
         "completed_at": iso(ticket.completed_at),
         "allowed_actions": actions if actions is not None else allowed_actions(request, resource),
+        **service_level_json(ticket),
+    }
+
+
+def service_level_json(ticket: Ticket, now=None) -> dict:
+    """The stored due times (``desk.sla``) and where each target stands now."""
+    now = now or utcnow()
+    # A waiting ticket's resolution clock stands still: no due time, still pending.
+    paused = ticket.status == TicketStatus.WAITING and ticket.response_due_at is not None
+    return {
+        "response_due_at": iso(ticket.response_due_at),
+        "resolution_due_at": iso(ticket.resolution_due_at),
+        "first_response_at": iso(ticket.first_response_at),
+        "sla": {
+            "response": target_state(ticket.response_due_at, ticket.first_response_at, now),
+            "resolution": target_state(
+                ticket.resolution_due_at, ticket.completed_at, now, paused=paused
+            ),
+        },
     }
 
 

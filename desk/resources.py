@@ -26,8 +26,14 @@ OPERATOR_TICKET_PERMISSIONS = (
     Permission.TICKET_INTERNAL_NOTES,
     Permission.ATTACHMENT_VIEW,
     Permission.ATTACHMENT_REMOVE_ANY,
+    Permission.TICKET_WAIT,
 )
-OPERATOR_PERMISSIONS = (*OPERATOR_TICKET_PERMISSIONS, Permission.EVENT_LIST, Permission.USER_LIST)
+OPERATOR_PERMISSIONS = (
+    *OPERATOR_TICKET_PERMISSIONS,
+    Permission.EVENT_LIST,
+    Permission.USER_LIST,
+    Permission.REPORT_SLA,
+)
 
 # Largest id PostgreSQL's integer column holds; beyond it a path id cannot name a row.
 MAX_ID = 2**31 - 1
@@ -127,7 +133,12 @@ class TicketResource:
                 (
                     Allow,
                     user_principal(self.ticket.executor_id),
-                    (Permission.TICKET_VIEW, Permission.TICKET_EXECUTE, Permission.TICKET_COMMENT),
+                    (
+                        Permission.TICKET_VIEW,
+                        Permission.TICKET_EXECUTE,
+                        Permission.TICKET_COMMENT,
+                        Permission.TICKET_WAIT,
+                    ),
                 )
             )
         return acl
@@ -215,6 +226,17 @@ class AttachmentResource:
             (Allow, user_principal(self.attachment.uploader_id), Permission.ATTACHMENT_REMOVE_OWN)
         )
         return acl
+
+
+class ReportContainer(Container):
+    """``/api/reports/``: figures across all tickets, for operators."""
+
+    __name__ = "reports"
+    __acl__ = ((Allow, OPERATOR, Permission.REPORT_SLA),)
+
+
+def report_factory(request) -> ReportContainer:
+    return ReportContainer(request)
 
 
 def root_factory(request) -> Root:

@@ -357,7 +357,7 @@ class CommentBody(Body):
 
 # --- list query strings ------------------------------------------------------------------
 
-ORDERINGS = ["created_at", "updated_at", "priority", "id"]
+ORDERINGS = ["created_at", "updated_at", "priority", "id", "response_due_at", "resolution_due_at"]
 
 
 class PageQuery(colander.MappingSchema):
@@ -378,11 +378,18 @@ class TicketListQuery(PageQuery):
     )
     ordering = query(
         QueryText(),
-        "created_at, updated_at, priority or id; a leading - reverses (default -created_at)",
+        "created_at, updated_at, priority, id, response_due_at or resolution_due_at (only the"
+        " tickets with that due time); a leading - reverses (default -created_at)",
         validator=colander.OneOf(ORDERINGS + [f"-{o}" for o in ORDERINGS]),
     )
     created_after = query(QueryTimestamp(), "Created at or after (ISO 8601)")
     created_before = query(QueryTimestamp(), "Created before (ISO 8601)")
+    overdue = query(
+        QueryBool(), "true: open tickets with a target missed and not met; false: the others"
+    )
+    due_before = query(
+        QueryTimestamp(), "Open tickets with a target not met that falls due before (ISO 8601)"
+    )
 
 
 class EventListQuery(PageQuery):
@@ -394,6 +401,11 @@ class EventListQuery(PageQuery):
     )
     since = query(QueryTimestamp(), "At or after (ISO 8601)")
     until = query(QueryTimestamp(), "Before (ISO 8601)")
+
+
+class SlaReportQuery(colander.MappingSchema):
+    since = query(QueryTimestamp(), "Tickets filed at or after (ISO 8601)")
+    until = query(QueryTimestamp(), "Tickets filed before (ISO 8601)")
 
 
 USER_ORDERINGS = ["username", "-username", "date_joined", "-date_joined"]
@@ -487,6 +499,32 @@ class ActionList(colander.SequenceSchema):
     action = out(colander.String())
 
 
+SLA_STATES = ["pending", "met", "breached"]
+
+
+class ServiceLevelsOut(colander.MappingSchema):
+    response = out(
+        colander.String(),
+        missing=None,
+        validator=colander.OneOf(SLA_STATES),
+        description="pending, met or breached; null when the ticket has no such target",
+    )
+    resolution = out(
+        colander.String(),
+        missing=None,
+        validator=colander.OneOf(SLA_STATES),
+        description="pending, met or breached; null when the ticket has no such target",
+    )
+
+
+class WaitBody(Body):
+    comment = text(
+        multiline=True,
+        validator=colander.Length(min=1, max=10000),
+        description="The question to the requester, kept as a public comment",
+    )
+
+
 class TicketOut(colander.MappingSchema):
     id = out(colander.Int())
     title = out(colander.String())
@@ -500,8 +538,19 @@ class TicketOut(colander.MappingSchema):
     assigned_at = out(colander.DateTime(), missing=None)
     completed_at = out(colander.DateTime(), missing=None)
     allowed_actions = ActionList(
-        description="Actions the caller may take now: edit, assign, execute, start, cancel, comment"
+        description="Actions the caller may take now: edit, assign, execute, start, cancel,"
+        " wait, resume, comment"
     )
+    response_due_at = out(
+        colander.DateTime(), missing=None, description="First response due (null: no target)"
+    )
+    resolution_due_at = out(
+        colander.DateTime(),
+        missing=None,
+        description="Resolution due (null: no target, or the clock stands still while WAITING)",
+    )
+    first_response_at = out(colander.DateTime(), missing=None)
+    sla = ServiceLevelsOut(title="ServiceLevels")
 
 
 class CommentOut(colander.MappingSchema):
@@ -545,6 +594,32 @@ def page_of(item: type, name: str) -> colander.MappingSchema:
             "results": results(),
         },
     )()
+
+
+class TargetSummaryOut(colander.MappingSchema):
+    met = out(colander.Int())
+    breached = out(colander.Int())
+    pending = out(colander.Int())
+    median_seconds = out(colander.Float(), missing=None, description="null without any")
+    p90_seconds = out(colander.Float(), missing=None, description="90th percentile")
+
+
+class PrioritySlaOut(colander.MappingSchema):
+    priority = out(colander.String(), validator=colander.OneOf(PRIORITY_NAMES))
+    tickets = out(colander.Int(), description="Tickets filed in the period")
+    with_target = out(colander.Int(), description="Of those, tickets with targets")
+    response = TargetSummaryOut(title="TargetSummary")
+    resolution = TargetSummaryOut(title="TargetSummary")
+
+
+class PrioritySlaList(colander.SequenceSchema):
+    priority = PrioritySlaOut(title="PrioritySla")
+
+
+class SlaReportOut(colander.MappingSchema):
+    since = out(colander.DateTime(), missing=None)
+    until = out(colander.DateTime(), missing=None)
+    priorities = PrioritySlaList()
 
 
 class ErrorItem(colander.MappingSchema):

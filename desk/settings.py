@@ -6,6 +6,9 @@ import re
 
 from pyramid.settings import aslist
 
+from .sla.policy import SETTINGS_KEY as SLA_SETTINGS_KEY
+from .sla.policy import SlaConfigurationError, policy_from_settings
+
 log = logging.getLogger(__name__)
 
 #: Used only when neither the ini nor DESK_JWT_SECRET gives a key (development).
@@ -69,6 +72,7 @@ def load_settings(settings: dict) -> dict:
     _check_secret(merged)
     merged["desk.jwt.previous_secrets"] = previous_secrets(merged)
     merged["desk.search.exact_count_limit"] = exact_count_limit(merged)
+    merged[SLA_SETTINGS_KEY] = sla_policy_of(merged)
     # Errors are rendered by desk.errors, not by Cornice's catch-all views.
     merged["handle_exceptions"] = False
     return merged
@@ -95,6 +99,14 @@ def _check_secret(settings: dict) -> None:
         raise ConfigurationError(f"desk.jwt.secret must be at least {MIN_SECRET_BYTES} bytes.")
     log.warning("Using the built-in development JWT secret; set DESK_JWT_SECRET for real use.")
     settings["desk.jwt.secret"] = DEVELOPMENT_JWT_SECRET
+
+
+def sla_policy_of(settings: dict):
+    """The ``desk.sla.*`` lines as a policy; a line that cannot be read refuses the start."""
+    try:
+        return policy_from_settings(settings)
+    except SlaConfigurationError as error:
+        raise ConfigurationError(f"Cannot read the service levels: {error}") from error
 
 
 def previous_secrets(settings: dict) -> list[str]:

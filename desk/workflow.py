@@ -6,6 +6,7 @@ this module adds what the ticket's status allows.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pyramid.httpexceptions import HTTPForbidden
 from sqlalchemy import insert, select
@@ -14,11 +15,14 @@ from sqlalchemy.orm import Session, lazyload
 from .exceptions import InvalidInput, TransitionNotAllowed
 from .models import Comment, Priority, Role, Ticket, TicketEvent, TicketStatus, User, utcnow
 from .permissions import Permission
+from .sla import sla_policy
+from .sla.levels import service_levels
 
-NEW, ASSIGNED, IN_PROGRESS, DONE, CANCELLED = (
+NEW, ASSIGNED, IN_PROGRESS, WAITING, DONE, CANCELLED = (
     TicketStatus.NEW,
     TicketStatus.ASSIGNED,
     TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING,
     TicketStatus.DONE,
     TicketStatus.CANCELLED,
 )
@@ -54,16 +58,24 @@ ACTIONS = {
     action.name: action
     for action in (
         Action("edit", ((Permission.TICKET_EDIT, frozenset({NEW})),)),
-        Action("assign", ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS})),)),
-        Action("start", ((Permission.TICKET_EXECUTE, frozenset({ASSIGNED})),)),
-        Action("execute", ((Permission.TICKET_EXECUTE, frozenset({ASSIGNED, IN_PROGRESS})),)),
+        Action(
+            "assign",
+            ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS, WAITING})),),
+        ),
+        Action("start", ((Permission.TICKET_EXECUTE, frozenset({ASSIGNED, WAITING})),)),
+        Action(
+            "execute",
+            ((Permission.TICKET_EXECUTE, frozenset({ASSIGNED, IN_PROGRESS, WAITING})),),
+        ),
         Action(
             "cancel",
             (
                 (Permission.TICKET_CANCEL, frozenset({NEW, ASSIGNED})),
-                (Permission.TICKET_CANCEL_STARTED, frozenset({IN_PROGRESS})),
+                (Permission.TICKET_CANCEL_STARTED, frozenset({IN_PROGRESS, WAITING})),
             ),
         ),
+        Action("wait", ((Permission.TICKET_WAIT, frozenset({ASSIGNED, IN_PROGRESS})),)),
+        Action("resume", ((Permission.TICKET_WAIT, frozenset({WAITING})),)),
         Action("comment", ((Permission.TICKET_COMMENT, ALL_STATUSES),)),
     )
 }
@@ -84,7 +96,7 @@ REMOVE_ATTACHMENT = Action(
 #: superusers). Not among ``ACTIONS``: the API's PATCH stays the requester's; the admin and
 #: ``POST /api/tickets/bulk/`` use this rule.
 PRIORITIZE = Action(
-    "prioritize", ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS})),)
+    "prioritize", ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS, WAITING})),)
 )
 
 
@@ -135,6 +147,71 @@ def _record(
         created_at=utcnow(),
     )
     dbsession.add(event)
+    _refresh_service_levels(dbsession, ticket)
+    return event
+
+
+#: The ticket columns that ``desk.sla.levels.ServiceLevels`` fills.
+SLA_COLUMNS = (
+    "response_due_at",
+    "resolution_due_at",
+    "first_response_at",
+    "response_warning_at",
+    "resolution_warning_at",
+)
+
+
+def _refresh_service_levels(dbsession: Session, ticket: Ticket) -> None:
+    """Store the service levels that the ticket's whole history gives (``desk.sla``).
+
+    Runs before the change is flushed, so the ticket's row is written once per change: the
+    stored events are read without a flush, and the ones this change added are in the session.
+    """
+    with dbsession.no_autoflush:
+        events = list(
+            dbsession.execute(
+                select(
+                    TicketEvent.id,
+                    TicketEvent.kind,
+                    TicketEvent.actor_id,
+                    TicketEvent.from_status,
+                    TicketEvent.to_status,
+                    TicketEvent.internal,
+                    TicketEvent.data,
+                    TicketEvent.created_at,
+                ).where(TicketEvent.ticket_id == ticket.id)
+            )
+        )
+    events += [e for e in dbsession.new if isinstance(e, TicketEvent) and e.ticket_id == ticket.id]
+    levels = service_levels(
+        created_at=ticket.created_at,
+        priority=Priority(ticket.priority).name,
+        requester_id=ticket.requester_id,
+        events=events,
+        policy=sla_policy(dbsession),
+    )
+    for column in SLA_COLUMNS:
+        value = getattr(levels, column)
+        if getattr(ticket, column) != value:
+            setattr(ticket, column, value)
+
+
+def record_sla_event(
+    dbsession: Session, ticket_id: int, kind: str, target: str, at: datetime, due_at: datetime
+) -> TicketEvent:
+    """A ``sla_breached`` or ``sla_warning`` event, dated when it happened (``at``), not now.
+
+    Written by ``desk.sla.breaches.record_breaches``; the actor is the system (None).
+    """
+    event = TicketEvent(
+        ticket_id=ticket_id,
+        actor_id=None,
+        kind=kind,
+        data={"target": target, "due_at": due_at.isoformat()},
+        internal=False,
+        created_at=at,
+    )
+    dbsession.add(event)
     return event
 
 
@@ -162,6 +239,14 @@ def create_ticket(
     the caller, already in the session's identity map.
     """
     now = utcnow()
+    # A new ticket's service levels need no history: part of its one INSERT.
+    levels = service_levels(
+        created_at=now,
+        priority=priority,
+        requester_id=requester.id,
+        events=[],
+        policy=sla_policy(dbsession),
+    )
     values = {
         "title": title,
         "description": description,
@@ -170,6 +255,7 @@ def create_ticket(
         "requester_id": requester.id,
         "created_at": now,
         "updated_at": now,
+        **{column: getattr(levels, column) for column in SLA_COLUMNS},
     }
     ticket = dbsession.scalars(insert(Ticket).returning(Ticket), [values]).one()
     on_behalf = filed_by is not None and filed_by.id != requester.id
@@ -197,8 +283,9 @@ def edit_ticket(dbsession: Session, ticket: Ticket, actor: User, changes: dict) 
             setattr(ticket, field, Priority[new].value if field == "priority" else new)
     if changed:
         ticket.updated_at = utcnow()
-        dbsession.flush()
+        # A priority change recomputes the due times (_record), recorded with it.
         _record(dbsession, ticket, actor, "edited", data={"changes": changed})
+        dbsession.flush()
     return ticket
 
 
@@ -214,7 +301,6 @@ def assign(dbsession: Session, ticket: Ticket, actor: User, executor: User) -> T
     ticket.executor_id, ticket.executor = executor.id, executor
     previous = _move(ticket, ASSIGNED)
     ticket.assigned_at = ticket.updated_at
-    dbsession.flush()
     _record(
         dbsession,
         ticket,
@@ -224,20 +310,22 @@ def assign(dbsession: Session, ticket: Ticket, actor: User, executor: User) -> T
         to_status=ASSIGNED,
         data={"from_executor_id": previous_executor_id, "to_executor_id": executor.id},
     )
+    dbsession.flush()
     return ticket
 
 
 def execute(
     dbsession: Session, ticket: Ticket, actor: User, status: str, comment: str | None = None
 ) -> Ticket:
-    """Move an assigned ticket to IN_PROGRESS or DONE; ``comment`` is kept as a comment."""
-    if status == IN_PROGRESS and ticket.status != ASSIGNED:
+    """Move an assigned (or waiting) ticket to IN_PROGRESS or DONE; ``comment`` is kept as a
+    comment."""
+    if status == IN_PROGRESS and ticket.status not in (ASSIGNED, WAITING):
         raise TransitionNotAllowed(f"Cannot start a ticket whose status is {ticket.status}.")
     previous = _move(ticket, status)
     if status == DONE:
         ticket.completed_at = ticket.updated_at
-    dbsession.flush()
     _record(dbsession, ticket, actor, "status_changed", from_status=previous, to_status=status)
+    dbsession.flush()
     if comment:
         add_comment(dbsession, ticket, actor, comment)
     return ticket
@@ -245,7 +333,6 @@ def execute(
 
 def cancel(dbsession: Session, ticket: Ticket, actor: User, reason: str | None = None) -> Ticket:
     previous = _move(ticket, CANCELLED)
-    dbsession.flush()
     _record(
         dbsession,
         ticket,
@@ -255,6 +342,42 @@ def cancel(dbsession: Session, ticket: Ticket, actor: User, reason: str | None =
         to_status=CANCELLED,
         data={"reason": reason or ""},
     )
+    dbsession.flush()
+    return ticket
+
+
+def wait(dbsession: Session, ticket: Ticket, actor: User, question: str) -> Ticket:
+    """Ask the requester ``question`` (a public comment); the ticket WAITs for the answer.
+
+    The resolution clock stands still until the requester's next public comment, or until
+    the executor or an operator takes the ticket back up (``resume``, ``execute``, ``assign``).
+    """
+    previous = _move(ticket, WAITING)
+    _record(dbsession, ticket, actor, "status_changed", from_status=previous, to_status=WAITING)
+    dbsession.flush()
+    add_comment(dbsession, ticket, actor, question)
+    return ticket
+
+
+def waiting_from(dbsession: Session, ticket: Ticket) -> str:
+    """The status a WAITING ticket came from, which ``resume`` returns it to."""
+    previous = dbsession.scalar(
+        select(TicketEvent.from_status)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.to_status == WAITING)
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    return previous or ASSIGNED
+
+
+def resume(dbsession: Session, ticket: Ticket, actor: User | None) -> Ticket:
+    """Take a WAITING ticket back to the status it came from."""
+    if ticket.status != WAITING:
+        raise TransitionNotAllowed(f"Cannot resume a ticket whose status is {ticket.status}.")
+    back = waiting_from(dbsession, ticket)
+    previous = _move(ticket, back)
+    _record(dbsession, ticket, actor, "status_changed", from_status=previous, to_status=back)
+    dbsession.flush()
     return ticket
 
 
@@ -279,6 +402,10 @@ def add_comment(
         internal=internal,
         data={"comment_id": comment.id, "internal": internal},
     )
+    if ticket.status == WAITING and not internal and author.id == ticket.requester_id:
+        resume(dbsession, ticket, author)  # the answer the ticket was waiting for
+    else:
+        dbsession.flush()
     return comment
 
 

@@ -49,6 +49,12 @@ TEST_SETTINGS = {
     "retry.attempts": "3",
     # Webhook receivers in the suite listen on 127.0.0.1.
     "desk.webhooks.allow_private": "true",
+    # Service levels around the clock, as the ini files ship them (tests/unit/test_sla_*).
+    "desk.sla.urgent": "1h 4h",
+    "desk.sla.high": "4h 1d",
+    "desk.sla.normal": "1d 3d",
+    "desk.sla.low": "3d 1w",
+    "desk.sla.warning": "0.8",
 }
 
 
@@ -184,13 +190,20 @@ class Factory:
         ).json
 
     def ticket_in(self, status: str, requester: User, operator: User, executor: User) -> dict:
-        """A fresh ticket brought to ``status`` through the API (CANCELLED keeps an executor)."""
+        """A fresh ticket brought to ``status`` through the API (CANCELLED keeps an executor;
+        WAITING waits from IN_PROGRESS)."""
         ticket = self.ticket(requester)
         if status == "NEW":
             return ticket
         ticket = self.assign(ticket, operator, executor)
-        if status in ("IN_PROGRESS", "DONE"):
+        if status in ("IN_PROGRESS", "DONE", "WAITING"):
             ticket = self.execute(ticket, executor, "IN_PROGRESS")
+        if status == "WAITING":
+            ticket = self.testapp.post_json(
+                f"/api/tickets/{ticket['id']}/wait/",
+                {"comment": "Which floor?"},
+                headers=self.headers(executor),
+            ).json
         if status == "DONE":
             ticket = self.execute(ticket, executor, "DONE")
         if status == "CANCELLED":

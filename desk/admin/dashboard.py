@@ -6,8 +6,9 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from ..lists import TicketList
-from ..models import Role, Ticket, TicketStatus, User
+from ..models import Role, Ticket, TicketStatus, User, utcnow
 from ..permissions import Permission
+from ..sla.report import target_counts
 from .i18n import translator
 from .models import TICKETS, USERS
 from .rendering import page
@@ -67,5 +68,6 @@ def dashboard(request: Request) -> Response:
             "newest": [row_view(request, TICKETS, row) for row in newest],
             "tickets_path": list_path(request, TICKETS),
             "users_path": list_path(request, USERS),
+            "sla_targets": target_counts(request.dbsession, utcnow()),
         },
     )

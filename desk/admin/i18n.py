@@ -19,6 +19,7 @@ EN = {
     "NEW": "New",
     "ASSIGNED": "Assigned",
     "IN_PROGRESS": "In progress",
+    "WAITING": "Waiting for the requester",
     "DONE": "Done",
     "CANCELLED": "Cancelled",
     "LOW": "Low",
@@ -58,6 +59,7 @@ RU = {
     "NEW": "Новая",
     "ASSIGNED": "Назначена",
     "IN_PROGRESS": "В работе",
+    "WAITING": "Ждёт ответа заявителя",
     "DONE": "Выполнена",
     "CANCELLED": "Отменена",
     "LOW": "Низкий",
@@ -208,8 +210,8 @@ RU = {
     "Cancelling is final; the executor keeps seeing the ticket.": (
         "Отмена окончательна; исполнитель по-прежнему видит заявку."
     ),
-    "Open tickets only (New, Assigned, In progress).": (
-        "Только открытые заявки (новые, назначенные, в работе)."
+    "Open tickets only (New, Assigned, In progress, Waiting).": (
+        "Только открытые заявки (новые, назначенные, в работе, ждущие ответа)."
     ),
     "Must be the id of an active executor.": "Нужен активный исполнитель.",
     "Must be an integer.": "Нужно целое число.",
@@ -358,6 +360,11 @@ RU = {
     ),
     "Send ping": "Отправить ping",
     "Ping queued.": "Ping поставлен в очередь.",
+    "Service levels": "Сроки обслуживания",
+    "With a target": "Со сроками",
+    "First response": "Первый ответ",
+    "Resolution": "Решение",
+    "{met} met, {breached} breached": "{met} в срок, {breached} просрочено",
 }
 
 CATALOGS = {"en": EN, "ru": RU}

@@ -401,7 +401,7 @@ TICKETS = ModelAdmin(
             done=N_("Priority changed."),
             available=allows(PRIORITIZE),
             initial=lambda ticket: {"priority": Priority(ticket.priority).name},
-            intro=N_("Open tickets only (New, Assigned, In progress)."),
+            intro=N_("Open tickets only (New, Assigned, In progress, Waiting)."),
         ),
         RowAction(
             "comment",

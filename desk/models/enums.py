@@ -13,6 +13,8 @@ class TicketStatus(StrEnum):
     NEW = "NEW"
     ASSIGNED = "ASSIGNED"
     IN_PROGRESS = "IN_PROGRESS"
+    #: Waiting for the requester's answer: the resolution clock stands still.
+    WAITING = "WAITING"
     DONE = "DONE"
     CANCELLED = "CANCELLED"
 

@@ -20,6 +20,8 @@ EVENT_KINDS = (
     "commented",
     "attachment_added",
     "attachment_removed",
+    "sla_warning",
+    "sla_breached",
 )
 
 

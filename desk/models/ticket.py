@@ -20,6 +20,10 @@ class Ticket(Base):
         Index("ix_tickets_requester_id_created_at_id", "requester_id", "created_at", "id"),
         Index("ix_tickets_executor_id_created_at_id", "executor_id", "created_at", "id"),
         Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
+        # Service-level lists (ordering=resolution_due_at, overdue=, due_before=) and the
+        # breach recorder's scan.
+        Index("ix_tickets_response_due_at_id", "response_due_at", "id"),
+        Index("ix_tickets_resolution_due_at_id", "resolution_due_at", "id"),
         # ``search`` is ILIKE '%term%': trigram indexes answer it without a sequential scan.
         *(
             Index(
@@ -43,6 +47,15 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Service levels (desk.sla), recomputed from the history by desk.workflow on every change:
+    # stored so that lists filter and order by them on an index.
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The sla_breached/sla_warning events already recorded (desk.sla.breaches.Recorded).
+    sla_recorded: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # Incremented by every change; the ETag, and a compare-and-swap on each UPDATE.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

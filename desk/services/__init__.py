@@ -4,9 +4,9 @@ Added in this order on purpose: fixed paths such as ``/api/tickets/my-tickets/``
 registered before ``/api/tickets/{id}/`` would swallow them.
 """
 
-from . import attachments, auth, bulk, docs, events, health, tickets, users, webhooks
+from . import attachments, auth, bulk, docs, events, health, reports, tickets, users, webhooks
 
-MODULES = (health, docs, auth, bulk, tickets, attachments, events, users, webhooks)
+MODULES = (health, docs, auth, bulk, tickets, attachments, events, users, webhooks, reports)
 
 
 def includeme(config) -> None:

@@ -39,6 +39,8 @@ ticket = _service("ticket", "/api/tickets/{id}/", "One ticket", item=True)
 assign = _service("ticket_assign", "/api/tickets/{id}/assign/", "Assign an executor", item=True)
 execute = _service("ticket_execute", "/api/tickets/{id}/execute/", "Start or finish", item=True)
 cancel = _service("ticket_cancel", "/api/tickets/{id}/cancel/", "Cancel a ticket", item=True)
+wait = _service("ticket_wait", "/api/tickets/{id}/wait/", "Ask the requester and wait", item=True)
+resume = _service("ticket_resume", "/api/tickets/{id}/resume/", "Stop waiting", item=True)
 comments = _service("ticket_comments", "/api/tickets/{id}/comments/", "Comments", item=True)
 history = _service("ticket_history", "/api/tickets/{id}/history/", "History", item=True)
 
@@ -51,6 +53,8 @@ SERVICES = (
     assign,
     execute,
     cancel,
+    wait,
+    resume,
     comments,
     history,
 )
@@ -249,6 +253,46 @@ def cancel_ticket(request):
         request.user,
         request.validated["body"].get("reason"),
     )
+    return single_ticket(request, request.context)
+
+
+@wait.post(
+    schema=schemas.request_schema(schemas.WaitBody, header=schemas.IfMatchHeader),
+    permission=Permission.TICKET_WAIT,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET}, 404, 409, 412),
+)
+def wait_ticket(request):
+    """Ask the requester a question (a public comment): an ASSIGNED or IN_PROGRESS ticket
+    becomes WAITING and its resolution clock stops (its executor, operators).
+
+    The requester's next public comment, or ``resume``, ``execute`` or ``assign``, ends it.
+    """
+    lock_context(request, Permission.TICKET_WAIT)
+    check_if_match(request)
+    workflow.ACTIONS["wait"].guard(request, request.context)
+    workflow.wait(
+        request.dbsession,
+        request.context.ticket,
+        request.user,
+        request.validated["body"]["comment"],
+    )
+    return single_ticket(request, request.context)
+
+
+@resume.post(
+    schema=schemas.request_schema(header=schemas.IfMatchHeader),
+    permission=Permission.TICKET_WAIT,
+    tags=TAGS,
+    response_schemas=responses({200: TICKET}, 404, 409, 412),
+)
+def resume_ticket(request):
+    """Stop waiting: a WAITING ticket returns to the status it came from (its executor,
+    operators)."""
+    lock_context(request, Permission.TICKET_WAIT)
+    check_if_match(request)
+    workflow.ACTIONS["resume"].guard(request, request.context)
+    workflow.resume(request.dbsession, request.context.ticket, request.user)
     return single_ticket(request, request.context)
 
 

@@ -45,8 +45,14 @@ def build(make, state: str | None) -> World:
     world = World(make)
     if state is not None:
         world.ticket = make.ticket(world.requester, description="Needs a new cartridge")
-        if state == "ASSIGNED":
+        if state in ("ASSIGNED", "WAITING"):
             world.ticket = make.assign(world.ticket, world.operator, world.executor)
+        if state == "WAITING":
+            world.ticket = make.testapp.post_json(
+                f"/api/tickets/{world.ticket['id']}/wait/",
+                {"comment": "Which cartridge?"},
+                headers=make.headers(world.executor),
+            ).json
         assert world.ticket["status"] == state
     return world
 
@@ -69,7 +75,7 @@ CALLERS = {
 class Route:
     method: str
     path: str  # formatted with ticket=<id>, user=<id of the world's requester>
-    state: str | None = None  # the ticket the route needs: None, "NEW" or "ASSIGNED"
+    state: str | None = None  # the ticket the route needs: None, "NEW", "ASSIGNED", "WAITING"
     body: object = None  # a dict, or a callable(world) -> dict
 
     def url(self, world: World) -> str:
@@ -118,6 +124,13 @@ ROUTES = {
     "execute ASSIGNED": Route("POST", "/api/tickets/{ticket}/execute/", "ASSIGNED", {}),
     "cancel NEW": Route("POST", "/api/tickets/{ticket}/cancel/", "NEW", {"reason": "Not needed"}),
     "cancel ASSIGNED": Route("POST", "/api/tickets/{ticket}/cancel/", "ASSIGNED", {}),
+    "wait NEW": Route("POST", "/api/tickets/{ticket}/wait/", "NEW", {"comment": "Which one?"}),
+    "wait ASSIGNED": Route(
+        "POST", "/api/tickets/{ticket}/wait/", "ASSIGNED", {"comment": "Which one?"}
+    ),
+    "resume WAITING": Route("POST", "/api/tickets/{ticket}/resume/", "WAITING", {}),
+    "GET WAITING ticket": Route("GET", "/api/tickets/{ticket}/", "WAITING"),
+    "GET sla report": Route("GET", "/api/reports/sla/"),
     "GET comments": Route("GET", "/api/tickets/{ticket}/comments/", "ASSIGNED"),
     "POST comment": Route(
         "POST", "/api/tickets/{ticket}/comments/", "ASSIGNED", {"body": "Any news?"}
@@ -155,6 +168,7 @@ EXPECTED = {
     "GET assigned-to-me": (GLOBAL, (401, 403, 403, 200, 403)),
     "GET events": (GLOBAL, (401, 403, 200, 403, 200)),
     "GET users": (GLOBAL, (401, 403, 200, 403, 200)),
+    "GET sla report": (GLOBAL, (401, 403, 200, 403, 200)),
     "GET user": (GLOBAL, (401, 403, 403, 403, 200)),
     "PATCH user": (GLOBAL, (401, 403, 403, 403, 200)),
     "GET missing ticket": (GLOBAL, (401, 404, 404, 404, 404)),
@@ -164,6 +178,7 @@ EXPECTED = {
     "assign NEW": (ON_NEW, (401, 403, 404, 200, 404, 200)),
     "execute NEW": (ON_NEW, (401, 403, 404, 403, 404, 403)),
     "cancel NEW": (ON_NEW, (401, 200, 404, 200, 404, 200)),
+    "wait NEW": (ON_NEW, (401, 403, 404, 409, 404, 409)),
     #                                    anon  its  other  op  its-ex other-ex super
     "GET ASSIGNED ticket": (ON_ASSIGNED, (401, 200, 404, 200, 200, 404, 200)),
     "PATCH ASSIGNED ticket": (ON_ASSIGNED, (401, 409, 404, 403, 403, 404, 403)),
@@ -171,6 +186,9 @@ EXPECTED = {
     "start ASSIGNED": (ON_ASSIGNED, (401, 403, 404, 403, 200, 404, 403)),
     "execute ASSIGNED": (ON_ASSIGNED, (401, 403, 404, 403, 200, 404, 403)),
     "cancel ASSIGNED": (ON_ASSIGNED, (401, 200, 404, 200, 403, 404, 200)),
+    "wait ASSIGNED": (ON_ASSIGNED, (401, 403, 404, 200, 200, 404, 200)),
+    "resume WAITING": (ON_ASSIGNED, (401, 403, 404, 200, 200, 404, 200)),
+    "GET WAITING ticket": (ON_ASSIGNED, (401, 200, 404, 200, 200, 404, 200)),
     "GET comments": (ON_ASSIGNED, (401, 200, 404, 200, 200, 404, 200)),
     "POST comment": (ON_ASSIGNED, (401, 201, 404, 201, 201, 404, 201)),
     "GET history": (ON_ASSIGNED, (401, 200, 404, 200, 200, 404, 200)),

@@ -20,6 +20,10 @@ TICKET_KEYS = {
     "assigned_at",
     "completed_at",
     "allowed_actions",
+    "response_due_at",
+    "resolution_due_at",
+    "first_response_at",
+    "sla",
 }
 
 
@@ -248,7 +252,7 @@ def test_whole_lifecycle_with_timestamps(testapp, make, requester, operator, exe
     assert assigned["executor"] == {"id": executor.id, "username": executor.username}
     assert when(assigned["assigned_at"]) >= when(ticket["created_at"])
     assert assigned["completed_at"] is None
-    assert set(assigned["allowed_actions"]) == {"assign", "cancel", "comment"}
+    assert set(assigned["allowed_actions"]) == {"assign", "cancel", "wait", "comment"}
 
     started = testapp.post_json(
         url(ticket, "execute"), {"status": "in_progress"}, headers=make.headers(executor)
@@ -256,7 +260,7 @@ def test_whole_lifecycle_with_timestamps(testapp, make, requester, operator, exe
     assert started["status"] == "IN_PROGRESS"
     assert started["assigned_at"] == assigned["assigned_at"]
     assert started["completed_at"] is None
-    assert set(started["allowed_actions"]) == {"execute", "comment"}
+    assert set(started["allowed_actions"]) == {"execute", "wait", "comment"}
     assert when(started["updated_at"]) > when(assigned["updated_at"])
 
     done = testapp.post_json(url(ticket, "execute"), {}, headers=make.headers(executor)).json
@@ -447,27 +451,31 @@ def test_execute_refuses_other_statuses(testapp, make, requester, operator, exec
 
 # --- allowed_actions match what the routes accept -----------------------------------------
 
-ACTIONS = ("edit", "assign", "start", "execute", "cancel", "comment")
+ACTIONS = ("edit", "assign", "start", "execute", "cancel", "wait", "resume", "comment")
 
 #: (caller, status) -> the actions the contract allows.
 ALLOWED = {
     ("requester", "NEW"): {"edit", "cancel", "comment"},
     ("requester", "ASSIGNED"): {"cancel", "comment"},
     ("requester", "IN_PROGRESS"): {"comment"},
+    ("requester", "WAITING"): {"comment"},
     ("requester", "DONE"): {"comment"},
     ("requester", "CANCELLED"): {"comment"},
     ("operator", "NEW"): {"assign", "cancel", "comment"},
-    ("operator", "ASSIGNED"): {"assign", "cancel", "comment"},
-    ("operator", "IN_PROGRESS"): {"assign", "cancel", "comment"},
+    ("operator", "ASSIGNED"): {"assign", "cancel", "wait", "comment"},
+    ("operator", "IN_PROGRESS"): {"assign", "cancel", "wait", "comment"},
+    ("operator", "WAITING"): {"assign", "cancel", "resume", "comment"},
     ("operator", "DONE"): {"comment"},
     ("operator", "CANCELLED"): {"comment"},
-    ("executor", "ASSIGNED"): {"start", "execute", "comment"},
-    ("executor", "IN_PROGRESS"): {"execute", "comment"},
+    ("executor", "ASSIGNED"): {"start", "execute", "wait", "comment"},
+    ("executor", "IN_PROGRESS"): {"execute", "wait", "comment"},
+    ("executor", "WAITING"): {"start", "execute", "resume", "comment"},
     ("executor", "DONE"): {"comment"},
     ("executor", "CANCELLED"): {"comment"},
     ("superuser", "NEW"): {"assign", "cancel", "comment"},
-    ("superuser", "ASSIGNED"): {"assign", "cancel", "comment"},
-    ("superuser", "IN_PROGRESS"): {"assign", "cancel", "comment"},
+    ("superuser", "ASSIGNED"): {"assign", "cancel", "wait", "comment"},
+    ("superuser", "IN_PROGRESS"): {"assign", "cancel", "wait", "comment"},
+    ("superuser", "WAITING"): {"assign", "cancel", "resume", "comment"},
     ("superuser", "DONE"): {"comment"},
     ("superuser", "CANCELLED"): {"comment"},
 }
@@ -482,6 +490,8 @@ def attempt(testapp, make, ticket: dict, action: str, user, spare_executor):
         "start": ("post", url(ticket, "execute"), {"status": "IN_PROGRESS"}),
         "execute": ("post", url(ticket, "execute"), {"status": "DONE"}),
         "cancel": ("post", url(ticket, "cancel"), {"reason": "Checking"}),
+        "wait": ("post", url(ticket, "wait"), {"comment": "Which printer exactly?"}),
+        "resume": ("post", url(ticket, "resume"), {}),
         "comment": ("post", url(ticket, "comments"), {"body": "A comment"}),
     }
     method, path, body = requests[action]

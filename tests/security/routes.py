@@ -74,6 +74,9 @@ SCENE = {
     ("tickets_bulk", "POST"): Caller(
         "operator", body={"items": [{"id": 1, "action": "cancel", "reason": "Duplicate"}]}
     ),
+    ("ticket_wait", "POST"): Caller("executor", "assigned", body={"comment": "Which one?"}),
+    ("ticket_resume", "POST"): Caller("executor", "assigned", body={}),
+    ("report_sla", "GET"): Caller("operator"),
     ("ticket_comments", "GET"): Caller("requester"),
     ("ticket_comments", "POST"): Caller("requester", body={"body": "Any news?"}),
     ("ticket_history", "GET"): Caller("requester"),
