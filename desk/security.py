@@ -96,9 +96,17 @@ class InvalidToken(Exception):
 class RotatingJWTPolicy(JWTAuthenticationPolicy):
     """pyramid_jwt's token helper with key rotation.
 
-    ``create_token`` signs with the current key and names it in the ``kid`` header;
-    ``verify`` picks the key by ``kid`` among the current and the previous ones. It also
-    stamps ``iat``/``exp`` with an aware UTC time (pyramid_jwt uses ``datetime.utcnow``).
+    From pyramid_jwt Desk uses what it does: the token settings (algorithm, expiry, leeway,
+    audience, default claims, JSON encoder) and their ini-free constructor. Two parts cannot
+    serve key rotation by ``kid``, so they are overridden here:
+
+    - ``create_token``: pyramid_jwt's cannot add a JWT header, so it cannot name the key
+      (``kid``); it also stamps ``iat``/``exp`` with the naive ``datetime.utcnow``. Here it
+      signs with the current key, names it in ``kid``, and stamps an aware UTC time.
+    - ``jwt_decode``/``get_claims``: pyramid_jwt verifies against one fixed key, cannot
+      require claims, and returns ``{}`` without saying why. ``verify`` picks the key by
+      ``kid`` among the current and the previous ones, requires ``REQUIRED_CLAIMS``, and
+      raises ``InvalidToken`` with the reason the security log records.
     """
 
     def __init__(self, secret: str, previous_secrets: Iterable[str] = (), **kw):
