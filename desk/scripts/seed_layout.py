@@ -133,6 +133,8 @@ EVENT_COLUMNS = (
     "data",
     "internal",
     "created_at",
+    # Seeded history is the past: marked dispatched, so no worker notifies anyone of it.
+    "dispatched_at",
 )
 COMMENT_COLUMNS = ("id", "ticket_id", "author_id", "body", "internal", "created_at")
 
@@ -193,7 +195,7 @@ class Layout:
             # API lists it.
             event_id = first_event_id + len(events) + 1
             events.append(
-                (event_id, ticket_id, actor, kind, from_status, to_status, data, False, at)
+                (event_id, ticket_id, actor, kind, from_status, to_status, data, False, at, at)
             )
 
         for i in range(start, stop):

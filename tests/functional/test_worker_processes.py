@@ -13,10 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
-from desk.models import Delivery
+from desk import workflow
+from desk.models import Delivery, Role, User, Webhook, get_engine
 from desk.notifications.webhooks import new_secret
+from tests.conftest import alembic
+from tests.support.pgcluster import Cluster, find_bindir
 
 from ..support.notify import FAST_SETTINGS, subscribe
 from ..support.receivers import Receiver
@@ -153,3 +158,48 @@ def test_sigterm_finishes_the_delivery_in_hand(make, registry, receiver, request
     (delivery,) = deliveries(registry)
     assert (delivery.status, delivery.attempts) == ("succeeded", 1)
     assert len(receiver.received) == 1
+
+
+def test_a_worker_waits_out_a_lost_database_and_resumes(tmp_path, receiver):
+    """A throwaway cluster is stopped under a running worker and started again."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("needs the PostgreSQL server binaries (initdb, pg_ctl)")
+    cluster = Cluster(bindir).init().start()
+    engine = None
+    worker = None
+    log_path = tmp_path / "worker.log"
+    try:
+        alembic(cluster.url, command.upgrade, "head")
+        values = {**FAST_SETTINGS, "sqlalchemy.url": cluster.url, "desk.db.connect_timeout": "1"}
+        lines = "\n".join(f"{key} = {value}" for key, value in values.items())
+        ini = tmp_path / "outage.ini"
+        ini.write_text(f"[app:main]\nuse = egg:desk\n{lines}\n{LOGGING}")
+        engine = get_engine({"sqlalchemy.url": cluster.url})
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        with factory() as session:
+            requester = User(username="r", email="", role=Role.REQUESTER, password_hash="x")
+            session.add(requester)
+            session.add(Webhook(url=receiver.url, event_kinds=["created"], secret=receiver.secret))
+            session.commit()
+        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        with open(log_path, "wb") as log:
+            worker = subprocess.Popen([WORKER, str(ini)], stderr=log, env=environment)
+            wait_for(lambda: b"worker started" in log_path.read_bytes())
+            engine.dispose()
+            cluster.stop()
+            wait_for(lambda: b"database unavailable" in log_path.read_bytes())
+            cluster.start()
+            with factory() as session:
+                workflow.create_ticket(session, session.merge(requester), "After the outage")
+                session.commit()
+            wait_for(lambda: len(receiver.received) == 1, timeout=60)
+        assert worker.poll() is None  # it never gave up
+        assert receiver.received[0]["payload"]["data"]["ticket"]["title"] == "After the outage"
+    finally:
+        if worker is not None:
+            worker.kill()
+            worker.wait()
+        if engine is not None:
+            engine.dispose()
+        cluster.remove()
