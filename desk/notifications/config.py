@@ -11,7 +11,8 @@ from ..settings import ConfigurationError
 
 #: Who is mailed about what, by default: ``audience:kind`` pairs (see ``desk.notifications.mail``).
 DEFAULT_MAIL_RULES = (
-    "executor:assigned executor:commented "
+    "executor:assigned executor:commented executor:sla_warning executor:sla_breached "
+    "operators:sla_breached "
     "requester:assigned requester:status_changed requester:cancelled requester:commented"
 )
 AUDIENCES = ("requester", "executor", "operators")

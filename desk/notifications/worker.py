@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import Delivery, PeriodicRun, TicketEvent, Webhook, utcnow
+from ..sla.breaches import record_breaches
 from . import mail, outbox, queue, webhooks
 from .config import NotificationConfig
 from .webhooks import Outcome
@@ -59,7 +60,10 @@ def report_backlog(dbsession: Session, settings: dict, now: datetime) -> None:
 
 
 #: The periodic jobs; adding one is one line here.
-PERIODIC_JOBS: tuple[PeriodicJob, ...] = (PeriodicJob("report_backlog", 60, report_backlog),)
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("report_backlog", 60, report_backlog),
+    PeriodicJob("sla_breaches", 60, record_breaches),
+)
 
 
 class Worker:

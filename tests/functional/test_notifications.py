@@ -4,14 +4,17 @@ The receiver verifies every request's signature with the ``standardwebhooks`` pa
 mailbox is an aiosmtpd server. The worker runs in the test's process, turn by turn.
 """
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from desk import workflow
-from desk.models import Delivery, Role, TicketEvent, Webhook
+from desk.models import Delivery, Role, TicketEvent, Webhook, utcnow
 from desk.models.history import EVENT_KINDS
 from desk.notifications.config import notification_config
 from desk.notifications.webhooks import new_secret
+from desk.sla.breaches import record_breaches
 
 from ..support.notify import drain, make_worker, subscribe
 from ..support.receivers import Mailbox, Receiver
@@ -80,11 +83,32 @@ def a_life(make, requester, operator, executor) -> dict:
     return ticket
 
 
+def late_with_a_file(make, registry, requester) -> dict:
+    """An urgent ticket with a file added and removed, left alone past both its targets;
+    the service-level job then records its warnings and breaches."""
+    ticket = make.ticket(requester, priority="URGENT")
+    headers = make.headers(requester)
+    upload = make.testapp.post(
+        f"/api/tickets/{ticket['id']}/attachments/",
+        upload_files=[("file", "note.txt", b"PC LOAD LETTER\n")],
+        headers=headers,
+    ).json["results"][0]
+    make.testapp.delete(f"/api/attachments/{upload['id']}/", headers=headers)
+    session = registry["dbsession_factory"]()
+    try:
+        assert record_breaches(session, registry.settings, utcnow() + timedelta(hours=5)) == 4
+        session.commit()
+    finally:
+        session.close()
+    return ticket
+
+
 def test_every_event_kind_reaches_a_subscriber_signed(
     make, registry, worker, receiver, requester, operator, executor
 ):
     subscribe(registry, receiver, include_internal=True)
     ticket = a_life(make, requester, operator, executor)
+    late_with_a_file(make, registry, requester)
     drain(worker)
     assert receiver.rejected == []
     assert receiver.types() == [
@@ -95,9 +119,16 @@ def test_every_event_kind_reaches_a_subscriber_signed(
         "ticket.commented",
         "ticket.commented",
         "ticket.cancelled",
+        "ticket.created",
+        "ticket.attachment_added",
+        "ticket.attachment_removed",
+        "ticket.sla_warning",
+        "ticket.sla_breached",
+        "ticket.sla_warning",
+        "ticket.sla_breached",
     ]
     assert {f"ticket.{kind}" for kind in EVENT_KINDS} == set(receiver.types())
-    assert len({item["id"] for item in receiver.received}) == 7
+    assert len({item["id"] for item in receiver.received}) == 14
     created = receiver.received[0]["payload"]["data"]
     assert created["ticket"]["id"] == ticket["id"]
     # The ticket as it is when the worker dispatches: here, after the whole life.
@@ -259,6 +290,31 @@ def test_every_event_kind_mails_the_right_people(
     assert "Bought a new one" in Mailbox.text(got["requester"][2])
     assert "Any news?" in Mailbox.text(got["executor"][1])
     assert all(m["From"] == "desk@example.com" for m in mailbox_messages(mailbox))
+
+
+def test_a_missed_target_mails_the_executor_and_the_operators(
+    make, registry, mail_worker, mailbox, requester, operator, executor
+):
+    ticket = make.assign(make.ticket(requester, priority="URGENT"), operator, executor)
+    session = registry["dbsession_factory"]()
+    try:
+        # The response target is met by no one; the resolution one passes too.
+        assert record_breaches(session, registry.settings, utcnow() + timedelta(hours=5)) == 4
+        session.commit()
+    finally:
+        session.close()
+    drain(mail_worker)
+    missed = [
+        m for m in mailbox.to(executor.email) if "service-level target was missed" in m["Subject"]
+    ]
+    assert len(missed) == 2
+    assert all(f"[Desk #{ticket['id']}]" in m["Subject"] for m in missed)
+    assert len(mailbox.to(operator.email)) == 2
+    assert all("missed" in m["Subject"] for m in mailbox.to(operator.email))
+    assert len([m for m in mailbox.to(executor.email) if "near" in m["Subject"]]) == 2
+    assert mailbox.to(requester.email) == [
+        m for m in mailbox.to(requester.email) if "assigned to" in m["Subject"]
+    ]
 
 
 def mailbox_messages(mailbox):
