@@ -545,3 +545,24 @@ def test_users_list_bad_values_are_400(testapp, make, people, name, value):
         status=400,
     ).json
     assert name in query_errors(problem)
+
+
+# --- counts of searched lists ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("matches", "count", "exact"),
+    [(2, 2, True), (3, 3, True), (5, 3, False)],
+)
+def test_a_searched_count_is_exact_up_to_the_limit(
+    testapp, make, requester, registry, monkeypatch, matches, count, exact
+):
+    monkeypatch.setitem(registry.settings, "desk.search.exact_count_limit", 3)
+    for number in range(matches):
+        make.ticket(requester, title=f"Printer {number}")
+    make.ticket(requester, title="Something else")
+    headers = make.headers(requester)
+    page = testapp.get(f"{TICKETS}my-tickets/?search=printer&page_size=2", headers=headers).json
+    assert (page["count"], page["count_exact"]) == (count, exact)
+    plain = testapp.get(f"{TICKETS}my-tickets/", headers=headers).json
+    assert (plain["count"], plain["count_exact"]) == (matches + 1, True)
