@@ -76,7 +76,7 @@ def log_in(request: Request) -> Response:
         data = forms.validate(LoginForm(), request.POST)
     except colander.Invalid as exc:
         return login_page(request, forms.invalid_errors(exc, _), status=400)
-    throttle, address = request.registry["login_throttle"], request.client_addr or "unknown"
+    throttle, address = request.registry["login_throttle"], request.remote_addr or "unknown"
     try:
         throttle.check(request.dbsession, data["username"], address)
     except TooManyRequests as exc:
