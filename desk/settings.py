@@ -4,7 +4,7 @@ import logging
 import os
 import re
 
-from pyramid.settings import aslist
+from pyramid.settings import asbool, aslist
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +16,7 @@ ENVIRONMENT_OVERRIDES = {
     "sqlalchemy.url": "DATABASE_URL",
     "desk.jwt.secret": "DESK_JWT_SECRET",
     "desk.jwt.previous_secrets": "DESK_JWT_PREVIOUS_SECRETS",
+    "desk.admin.secure_cookie": "DESK_ADMIN_SECURE_COOKIE",
 }
 
 DEFAULTS = {
@@ -66,10 +67,19 @@ def load_settings(settings: dict) -> dict:
         role.upper() for role in aslist(merged["desk.registration.roles"])
     ]
     _check_secret(merged)
+    merged["desk.admin.secure_cookie"] = admin_secure_cookie(merged)
     merged["desk.jwt.previous_secrets"] = previous_secrets(merged)
     # Errors are rendered by desk.errors, not by Cornice's catch-all views.
     merged["handle_exceptions"] = False
     return merged
+
+
+def admin_secure_cookie(settings: dict) -> bool:
+    """Whether the admin's session cookie is ``Secure``: as set, else only in production."""
+    value = settings.get("desk.admin.secure_cookie")
+    if value is None or value == "":
+        return settings["desk.env"] == "production"
+    return asbool(value)
 
 
 def _check_secret(settings: dict) -> None:
