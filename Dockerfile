@@ -1,5 +1,5 @@
 # Desk: the API served by waitress (pserve), run as a non-root user.
-#   docker-compose up --build          (see docker-compose.yml and .env.example)
+#   docker compose up --build          (see docker-compose.yml and .env.example)
 #   docker build -t desk . && docker run --init -p 8000:8000 \
 #       -e DATABASE_URL=postgresql+psycopg://... -e DESK_JWT_SECRET=... desk
 # Classic builder compatible (docker-compose 1.29 builds without BuildKit): no heredocs,
@@ -52,12 +52,13 @@ EXPOSE 8000
 # stops waitress at once. docker-compose.yml also sets init: true.
 STOPSIGNAL SIGINT
 
-# Liveness without the database (slim has no curl): urlopen raises, so exits 1, on
+# Liveness without the database (slim has no curl), on the port the server listens on:
+# DESK_HTTP_PORT, else the ini file's [server:main] port (desk/healthcheck.py). Exits 1 on
 # anything but a 2xx answer or on no answer.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-m", "desk.healthcheck"]
 
 # No arguments: migrate (alembic -c $DESK_INI upgrade head), then pserve $DESK_INI.
 # "migrate" only migrates; any other command runs as given, e.g.
-#   docker-compose run --rm backend desk-seed production.ini --tickets 100
+#   docker compose run --rm backend desk-seed production.ini --tickets 100
 ENTRYPOINT ["/app/docker/entrypoint.sh"]

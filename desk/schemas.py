@@ -22,6 +22,14 @@ CONTROL_MESSAGE = "Must not contain control characters or invalid Unicode."
 #: The same rules as JSON Schema patterns, for the spec (surrogates cannot be written there).
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 MULTILINE_TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+#: What a trimmed field loses at either end before it is checked: the whitespace that JSON
+#: Schema's ``\s`` also knows (tabs and line breaks included, no other control character).
+SURROUNDING_WHITESPACE = (
+    " \t\n\x0b\x0c\r\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+)
+TRIMMED_TEXT_PATTERN = r"^\s*[^\x00-\x1f\x7f-\x9f]*?\s*$"
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]+\Z")
 
 
@@ -57,13 +65,17 @@ class StrictMapping(colander.Mapping):
 class Text(colander.String):
     """A JSON string, never a number or a list; control characters refused.
 
-    ``multiline`` allows newlines and tabs (descriptions, comments); ``strip`` trims.
+    ``multiline`` allows newlines and tabs (descriptions, comments); ``strip`` trims
+    surrounding whitespace, tabs and line breaks included, before the check.
     """
 
     def __init__(self, multiline: bool = False, strip: bool = False):
         super().__init__()
         self.forbidden = CONTROL_CHARACTERS_BUT_WHITESPACE if multiline else CONTROL_CHARACTERS
-        self.pattern = MULTILINE_TEXT_PATTERN if multiline else TEXT_PATTERN
+        if multiline:
+            self.pattern = MULTILINE_TEXT_PATTERN
+        else:
+            self.pattern = TRIMMED_TEXT_PATTERN if strip else TEXT_PATTERN
         self.strip = strip
 
     def deserialize(self, node, cstruct):
@@ -71,9 +83,11 @@ class Text(colander.String):
             return colander.null
         if not isinstance(cstruct, str):
             raise colander.Invalid(node, "Must be a string.")
+        if self.strip:
+            cstruct = cstruct.strip(SURROUNDING_WHITESPACE)
         if self.forbidden.search(cstruct):
             raise colander.Invalid(node, CONTROL_MESSAGE)
-        return cstruct.strip() if self.strip else cstruct
+        return cstruct
 
 
 class StrictInt(colander.Int):

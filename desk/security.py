@@ -66,7 +66,9 @@ def log_request_event(event: str, request, level: int = logging.WARNING, **detai
     log_security_event(
         event,
         user=request.authenticated_userid,
-        address=request.client_addr,
+        # REMOTE_ADDR, never WebOb's client_addr (which believes any X-Forwarded-For):
+        # waitress sets it from the header of a trusted proxy only (production.ini).
+        address=request.remote_addr,
         level=level,
         method=request.method,
         path=request.path,
@@ -271,7 +273,7 @@ class DeskSecurityPolicy:
             log_security_event(
                 "invalid_token",
                 user=exc.user,
-                address=request.client_addr,
+                address=request.remote_addr,
                 level=logging.INFO,
                 reason=str(exc),
             )

@@ -4,7 +4,7 @@ import logging
 import os
 import re
 
-from pyramid.settings import aslist
+from pyramid.settings import asbool, aslist
 
 from .sla.policy import SETTINGS_KEY as SLA_SETTINGS_KEY
 from .sla.policy import SlaConfigurationError, policy_from_settings
@@ -19,6 +19,7 @@ ENVIRONMENT_OVERRIDES = {
     "sqlalchemy.url": "DATABASE_URL",
     "desk.jwt.secret": "DESK_JWT_SECRET",
     "desk.jwt.previous_secrets": "DESK_JWT_PREVIOUS_SECRETS",
+    "desk.admin.secure_cookie": "DESK_ADMIN_SECURE_COOKIE",
 }
 
 DEFAULTS = {
@@ -70,6 +71,7 @@ def load_settings(settings: dict) -> dict:
         role.upper() for role in aslist(merged["desk.registration.roles"])
     ]
     _check_secret(merged)
+    merged["desk.admin.secure_cookie"] = admin_secure_cookie(merged)
     merged["desk.jwt.previous_secrets"] = previous_secrets(merged)
     merged["desk.search.exact_count_limit"] = exact_count_limit(merged)
     merged[SLA_SETTINGS_KEY] = sla_policy_of(merged)
@@ -84,6 +86,14 @@ def exact_count_limit(settings: dict) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigurationError("desk.search.exact_count_limit must be a positive integer.")
     return int(raw)
+
+
+def admin_secure_cookie(settings: dict) -> bool:
+    """Whether the admin's session cookie is ``Secure``: as set, else only in production."""
+    value = settings.get("desk.admin.secure_cookie")
+    if value is None or value == "":
+        return settings["desk.env"] == "production"
+    return asbool(value)
 
 
 def _check_secret(settings: dict) -> None:

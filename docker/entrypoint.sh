@@ -2,13 +2,15 @@
 # Desk's container entrypoint (WORKDIR /app).
 #
 #   (no arguments)   wait for the database, migrate it, then exec pserve "$DESK_INI"
-#   serve [ARGS]     the same; ARGS go to pserve (e.g. http_port=9000)
+#   serve [ARGS]     the same; ARGS go to pserve (for another port set DESK_HTTP_PORT, which
+#                    the HEALTHCHECK also reads)
 #   migrate          wait for the database and migrate it, then exit
 #   anything else    exec'd as given, e.g. desk-seed production.ini --tickets 100
 #
 # Environment:
 #   DESK_ENV       production (default) or development: serves ${DESK_ENV}.ini
 #   DESK_INI       an explicit ini file instead (wins over DESK_ENV)
+#   DESK_HTTP_PORT the port to listen on instead of the ini's (the HEALTHCHECK follows it)
 #   DESK_DB_WAIT   seconds to wait for the database before giving up (default 60)
 #   DATABASE_URL, DESK_JWT_SECRET   read by the application (see production.ini)
 set -eu
@@ -36,7 +38,7 @@ fi
 # database, waits until the database accepts connections, then runs
 #   alembic -c "$DESK_INI" upgrade head
 # while holding a PostgreSQL advisory lock, so that replicas starting together
-# (docker-compose up --scale backend=N) migrate one after the other, never concurrently.
+# (docker compose up --scale backend=N) migrate one after the other, never concurrently.
 migrate() {
     python - "$DESK_INI" "$DESK_DB_WAIT" <<'PY'
 import subprocess
@@ -94,7 +96,7 @@ case "$command" in
         if [ "$#" -gt 0 ]; then shift; fi
         migrate
         # Listen on every interface whatever the ini says: only the published port reaches it.
-        exec pserve "$DESK_INI" http_host=0.0.0.0 "$@"
+        exec pserve "$DESK_INI" http_host=0.0.0.0 ${DESK_HTTP_PORT:+"http_port=$DESK_HTTP_PORT"} "$@"
         ;;
     migrate)
         migrate

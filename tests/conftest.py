@@ -18,6 +18,7 @@ from desk import main
 from desk.models import Base, Role, User
 
 from .support.database import PostgresProvider
+from .support.figures import FIGURES, WORKER_OUTPUT_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("postgresql", "sqlite")
@@ -62,7 +63,22 @@ def pytest_collection_modifyitems(items):
     for item in items:
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
         if backend == "sqlite" and item.get_closest_marker("postgresql_only"):
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only: not run on SQLite"))
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: hand the figures over
+        workeroutput[WORKER_OUTPUT_KEY] = FIGURES.export()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    FIGURES.merge(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY, {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    FIGURES.report(terminalreporter)
 
 
 @pytest.fixture(scope="session")

@@ -43,10 +43,23 @@ def login_page(
             "title": _("Log in to the admin"),
             "fields": forms.fields(request, LoginForm(), values, errors or {}, _),
             "message": message,
+            "cookie_notice": cookie_notice(request, _),
             "next": safe_next(request.params.get("next")) or "",
         },
         status=status,
         with_user=False,
+    )
+
+
+def cookie_notice(request: Request, _) -> str | None:
+    """Over plain HTTP with a Secure cookie, why logging in cannot work, and what to do."""
+    if request.scheme == "https" or not request.registry.settings["desk.admin.secure_cookie"]:
+        return None
+    return _(
+        "This page was opened over plain HTTP, but the admin's session cookie is Secure: "
+        "the browser will not keep it, and logging in will bring you back here. Open the "
+        "admin over HTTPS, or set desk.admin.secure_cookie = false "
+        "(DESK_ADMIN_SECURE_COOKIE=false) on a trusted network."
     )
 
 
@@ -71,7 +84,7 @@ def log_in(request: Request) -> Response:
         data = forms.validate(LoginForm(), request.POST)
     except colander.Invalid as exc:
         return login_page(request, forms.invalid_errors(exc, _), status=400)
-    throttle, address = request.registry["login_throttle"], request.client_addr or "unknown"
+    throttle, address = request.registry["login_throttle"], request.remote_addr or "unknown"
     try:
         throttle.check(request.dbsession, data["username"], address)
     except TooManyRequests as exc:

@@ -94,6 +94,15 @@ RU = {
         "Слишком много неудачных попыток входа; повторите через {seconds} с."
     ),
     "You have been logged out.": "Вы вышли из системы.",
+    "This page was opened over plain HTTP, but the admin's session cookie is Secure: the "
+    "browser will not keep it, and logging in will bring you back here. Open the admin over "
+    "HTTPS, or set desk.admin.secure_cookie = false (DESK_ADMIN_SECURE_COOKIE=false) on a "
+    "trusted network.": (
+        "Страница открыта по обычному HTTP, а cookie сессии админки помечена Secure: браузер "
+        "её не сохранит, и вход вернёт вас на эту страницу. Откройте админку по HTTPS или "
+        "задайте desk.admin.secure_cookie = false (DESK_ADMIN_SECURE_COOKIE=false) в "
+        "доверенной сети."
+    ),
     # dashboard
     "Tickets by status": "Заявки по статусам",
     "Newest tickets": "Новые заявки",

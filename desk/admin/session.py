@@ -24,7 +24,8 @@ def derived_secret(secret: str, label: str = "desk.admin.session") -> str:
 
 
 def session_factory(settings: dict) -> Callable:
-    """The session factory for the deployment's settings (``desk.env``, ``desk.jwt.secret``)."""
+    """The session factory for the deployment's settings (``desk.admin.secure_cookie``,
+    ``desk.jwt.secret``)."""
     return SignedCookieSessionFactory(
         derived_secret(settings["desk.jwt.secret"]),
         salt="desk.admin.session.",
@@ -34,7 +35,8 @@ def session_factory(settings: dict) -> Callable:
         # Lax: a link to the admin from a mail keeps the session; a cross-site POST never
         # carries it (and every form needs a CSRF token besides).
         samesite="Lax",
-        secure=settings.get("desk.env") == "production",
+        # Browsers keep a Secure cookie over HTTPS only; the login page says so over HTTP.
+        secure=settings["desk.admin.secure_cookie"],
         timeout=IDLE_TIMEOUT,
         reissue_time=REISSUE_TIME,
     )

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..housekeeping import prune_periodically
 from ..models import Delivery, PeriodicRun, TicketEvent, Webhook, utcnow
 from ..sla.breaches import record_breaches
 from . import mail, outbox, queue, webhooks
@@ -63,6 +64,7 @@ def report_backlog(dbsession: Session, settings: dict, now: datetime) -> None:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("report_backlog", 60, report_backlog),
     PeriodicJob("sla_breaches", 60, record_breaches),
+    PeriodicJob("prune", 3600, prune_periodically),
 )
 
 

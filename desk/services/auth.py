@@ -73,7 +73,7 @@ def login_user(request):
     Repeated failures for one username or one address are throttled (429, Retry-After).
     """
     body = request.validated["body"]
-    throttle, address = request.registry["login_throttle"], request.client_addr or "unknown"
+    throttle, address = request.registry["login_throttle"], request.remote_addr or "unknown"
     throttle.check(request.dbsession, body["username"], address)
     try:
         user = accounts.authenticate(
@@ -106,7 +106,7 @@ def refresh_tokens(request):
         log_security_event(
             "refresh_token_reused",
             user=exc.user_id,
-            address=request.client_addr,
+            address=request.remote_addr,
             family=exc.family_id,
         )
         # Returned, not raised: the family's revocation must be committed.

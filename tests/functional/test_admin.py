@@ -154,6 +154,46 @@ def test_in_production_the_cookie_is_secure_and_forms_check_their_origin(product
     assert "secure" in response.headers["Set-Cookie"].lower()
 
 
+@pytest.mark.parametrize(
+    ("secure_cookie", "scheme", "notice"),
+    [
+        ("true", "http", True),
+        ("true", "https", False),
+        ("false", "http", False),
+        ("", "http", True),  # unset: production's default, on
+    ],
+    ids=["secure over http", "secure over https", "not secure", "production default"],
+)
+def test_the_login_page_says_when_the_cookie_cannot_be_kept(
+    settings, secure_cookie, scheme, notice
+):
+    app = main(
+        {}, **{**settings, "desk.env": "production", "desk.admin.secure_cookie": secure_cookie}
+    )
+    try:
+        browser = webtest.TestApp(
+            app, extra_environ={"HTTP_HOST": "desk.test", "wsgi.url_scheme": scheme}
+        )
+        page = browser.get("/admin/login/")
+        assert bool(page.html.select("#cookie-notice")) is notice
+        if notice:
+            assert "plain HTTP" in page.html.select_one("#cookie-notice").text
+        # The form's CSRF token opens the session: its cookie is what the browser drops.
+        cookie = page.headers["Set-Cookie"]
+        assert ("secure" in cookie.lower()) is (secure_cookie != "false")
+    finally:
+        app.registry["db_engine"].dispose()
+
+
+def test_the_environment_overrides_the_admin_cookie_setting(settings, monkeypatch):
+    monkeypatch.setenv("DESK_ADMIN_SECURE_COOKIE", "false")
+    app = main({}, **{**settings, "desk.env": "production", "desk.admin.secure_cookie": "true"})
+    try:
+        assert app.registry.settings["desk.admin.secure_cookie"] is False
+    finally:
+        app.registry["db_engine"].dispose()
+
+
 def test_logout_ends_the_session(testapp, root):
     dashboard = testapp.get("/admin/")
     response = dashboard.forms["logout-form"].submit(status=303).follow()

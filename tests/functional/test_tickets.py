@@ -107,6 +107,37 @@ def test_description_is_kept_as_given(testapp, make, requester):
 
 
 @pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("\tPrinter jammed", "Printer jammed"),
+        ("Printer jammed\n", "Printer jammed"),
+        ("\r\n  Printer jammed \t\r\n", "Printer jammed"),
+        ("\u00a0Printer jammed\u3000", "Printer jammed"),
+    ],
+    ids=["leading tab", "trailing newline", "both ends", "unicode spaces"],
+)
+def test_title_is_trimmed_of_surrounding_whitespace_before_the_check(
+    testapp, make, requester, sent, stored
+):
+    created = make.ticket(requester, title=sent)
+    assert created["title"] == stored
+    edited = testapp.patch_json(url(created), {"title": sent}, headers=make.headers(requester))
+    assert edited.json["title"] == stored
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Printer\tjammed", "Printer\njammed", "\x1fPrinter jammed", "Printer jammed\x85", "\t\n"],
+    ids=["inner tab", "inner newline", "leading control", "trailing C1 control", "only whitespace"],
+)
+def test_title_refuses_inner_line_breaks_edge_controls_and_blank(testapp, make, requester, title):
+    problem = testapp.post_json(
+        TICKETS, {"title": title}, headers=make.headers(requester), status=400
+    ).json
+    assert error_names(problem) == {"title"}
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ({}, "title"),

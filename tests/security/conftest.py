@@ -1,16 +1,16 @@
 """Fixtures of the security tests: real ``pserve`` processes, and the figures of a run.
 
 Each test that measures something (requests fuzzed, races tried, an outage survived) records
-it with the ``figures`` fixture; the figures are printed at the end of every pytest run
-under "Security figures", so that SECURITY.md can quote one run.
+it with the ``figures`` fixture; tests/conftest.py prints them at the end of every run
+(tests/support/figures.py).
 """
 
 import os
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from ..support.figures import FIGURES, Figures
 from .scene import Scene, watching
 from .servers import PServe
 
@@ -21,36 +21,9 @@ os.environ.setdefault(
 )
 
 
-class Figures:
-    """Counters and remarks collected during one run, printed in the terminal summary."""
-
-    def __init__(self):
-        self.counts: Counter = Counter()
-        self.lines: list[str] = []
-
-    def count(self, name: str, amount: int = 1) -> None:
-        self.counts[name] += amount
-
-    def note(self, line: str) -> None:
-        self.lines.append(line)
-
-
-FIGURES = Figures()
-
-
 @pytest.fixture(scope="session")
 def figures() -> Figures:
     return FIGURES
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if not FIGURES.counts and not FIGURES.lines:
-        return
-    terminalreporter.section("Security figures")
-    for name, amount in sorted(FIGURES.counts.items()):
-        terminalreporter.write_line(f"{name}: {amount}")
-    for line in FIGURES.lines:
-        terminalreporter.write_line(line)
 
 
 @pytest.fixture

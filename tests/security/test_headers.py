@@ -1,7 +1,7 @@
 """``pserve production.ini`` puts the security headers on every answer and names no server.
 
 Successes, every kind of error (the tweens' own 400 and 413 included, which answer before
-routing), the docs and the admin: each carries the headers of operations.md, and none a
+routing), the docs and the admin: each carries the headers of `desk.security_headers`, and none a
 ``Server`` or version header.
 """
 
