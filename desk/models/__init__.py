@@ -82,6 +82,10 @@ def _ping_when_idle(dbapi_connection, record, proxy) -> None:
     try:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        if not dbapi_connection.autocommit:
+            # The ping opened a transaction: end it, so that the connection is handed out
+            # idle, as SQLAlchemy expects (a read then switches it to autocommit).
+            dbapi_connection.rollback()
     except Exception as error:
         # The pool retries the checkout with a fresh connection.
         raise exc.DisconnectionError(f"idle connection failed its ping: {error}") from error

@@ -1,5 +1,6 @@
 """``pserve`` with the real ini files, as an operator starts Desk."""
 
+import json
 import os
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def serve(database_url, registry, tmp_path):
 def test_development_serves_on_the_port_given_on_the_command_line(serve):
     base = serve("development.ini")
     with urllib.request.urlopen(base + "/readyz") as response:
-        assert response.read() == b'{"status": "ok"}'
+        assert json.loads(response.read()) == {"status": "ok"}
 
 
 def test_production_sends_security_headers_and_no_server_header(serve):
