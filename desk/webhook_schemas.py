@@ -7,6 +7,7 @@ from .models.notifications import DELIVERY_STATUSES
 from .schemas import (
     Body,
     PageQuery,
+    QueryBool,
     QueryChoices,
     StrictBool,
     Text,
@@ -117,6 +118,10 @@ class DeliveryOut(colander.MappingSchema):
     created_at = out(colander.DateTime())
     completed_at = out(colander.DateTime(), missing=None)
     attempt_log = AttemptList()
+
+
+class WebhookListQuery(PageQuery):
+    active = query(QueryBool(), "true or false")
 
 
 class DeliveryListQuery(PageQuery):

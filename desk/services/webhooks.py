@@ -97,14 +97,18 @@ def _check_url(request, url: str) -> None:
 
 
 @webhooks.get(
-    schema=schemas.request_schema(querystring=schemas.PageQuery),
+    schema=schemas.request_schema(querystring=ws.WebhookListQuery),
     permission=Permission.WEBHOOK_ADMIN,
     tags=TAGS,
     response_schemas=responses({200: schemas.page_of(ws.WebhookOut, "WebhookPage")}),
 )
 def list_webhooks(request):
-    """Every subscription, newest first (superusers); secrets are never shown again."""
-    return page(request, select(Webhook), NEWEST_FIRST, lambda rows: list(map(webhook_json, rows)))
+    """Every subscription, newest first, ``?active=`` to filter; secrets are never shown again."""
+    query = select(Webhook)
+    active = request.validated.get("querystring", {}).get("active")
+    if active is not None:
+        query = query.where(Webhook.active.is_(active))
+    return page(request, query, NEWEST_FIRST, lambda rows: list(map(webhook_json, rows)))
 
 
 @webhooks.post(
