@@ -27,6 +27,8 @@ NEW, ASSIGNED, IN_PROGRESS, WAITING, DONE, CANCELLED = (
     TicketStatus.CANCELLED,
 )
 ALL_STATUSES = frozenset(TicketStatus)
+#: The statuses that are not final: a ticket in one may still be routed and changed.
+OPEN_STATUSES = frozenset({NEW, ASSIGNED, IN_PROGRESS, WAITING})
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,7 @@ ACTIONS = {
     action.name: action
     for action in (
         Action("edit", ((Permission.TICKET_EDIT, frozenset({NEW})),)),
-        Action(
-            "assign",
-            ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS, WAITING})),),
-        ),
+        Action("assign", ((Permission.TICKET_ASSIGN, OPEN_STATUSES),)),
         Action("start", ((Permission.TICKET_EXECUTE, frozenset({ASSIGNED, WAITING})),)),
         Action(
             "execute",
@@ -86,7 +85,7 @@ ACTIONS = {
 REMOVE_ATTACHMENT = Action(
     "remove an attachment of",
     (
-        (Permission.ATTACHMENT_REMOVE_OWN, frozenset({NEW, ASSIGNED, IN_PROGRESS})),
+        (Permission.ATTACHMENT_REMOVE_OWN, OPEN_STATUSES),
         (Permission.ATTACHMENT_REMOVE_ANY, ALL_STATUSES),
     ),
 )
@@ -95,9 +94,7 @@ REMOVE_ATTACHMENT = Action(
 #: Triage: changing the priority of an open ticket, for whoever may route it (operators,
 #: superusers). Not among ``ACTIONS``: the API's PATCH stays the requester's; the admin and
 #: ``POST /api/tickets/bulk/`` use this rule.
-PRIORITIZE = Action(
-    "prioritize", ((Permission.TICKET_ASSIGN, frozenset({NEW, ASSIGNED, IN_PROGRESS, WAITING})),)
-)
+PRIORITIZE = Action("prioritize", ((Permission.TICKET_ASSIGN, OPEN_STATUSES),))
 
 
 def allowed_actions(request, resource) -> list[str]:

@@ -176,6 +176,20 @@ def test_delete_follows_the_acl(testapp, make, scene, role, kind):
     assert after.status_int == (404 if status == 204 else 200)
 
 
+def test_uploader_may_remove_while_the_ticket_waits_for_them(testapp, make, scene):
+    executor = scene.users["executor"]
+    testapp.post_json(
+        f"/api/tickets/{scene.ticket['id']}/wait/",
+        {"comment": "Which printer?"},
+        headers=make.headers(executor),
+    )
+    testapp.delete(
+        f"/api/attachments/{scene.public['id']}/",
+        headers=make.headers(scene.users["requester"]),
+        status=204,
+    )
+
+
 @pytest.mark.parametrize(("role", "status"), [("requester", 409), ("operator", 204)])
 def test_uploader_may_not_remove_once_the_ticket_is_final(testapp, make, scene, role, status):
     executor = scene.users["executor"]
