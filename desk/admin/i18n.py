@@ -357,8 +357,12 @@ RU = {
     "URL": "URL",
     "Internal notes": "Внутренние заметки",
     "Event kinds": "Виды событий",
-    "Separated by spaces: created edited assigned status_changed cancelled commented": (
-        "Через пробел: created edited assigned status_changed cancelled commented"
+    (
+        "Separated by spaces: created edited assigned status_changed cancelled commented "
+        "attachment_added attachment_removed sla_warning sla_breached"
+    ): (
+        "Через пробел: created edited assigned status_changed cancelled commented "
+        "attachment_added attachment_removed sla_warning sla_breached"
     ),
     "Webhook saved.": "Вебхук сохранён.",
     "New secret (shown once): {secret}": "Новый секрет (показан один раз): {secret}",

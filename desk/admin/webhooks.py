@@ -50,7 +50,10 @@ class WebhookEditForm(colander.MappingSchema):
 class WebhookCreateForm(WebhookEditForm):
     kinds = text(
         title=N_("Event kinds"),
-        help=N_("Separated by spaces: created edited assigned status_changed cancelled commented"),
+        help=N_(
+            "Separated by spaces: created edited assigned status_changed cancelled commented "
+            "attachment_added attachment_removed sla_warning sla_breached"
+        ),
     )
 
 
