@@ -1,3 +1,5 @@
-"""The admin's fixtures (a logged-in superuser, a crew of users) for its other test modules."""
+"""Shared fixtures: the admin's (a logged-in superuser, a crew of users) and the
+notification tests' (a webhook receiver, a mailbox, an in-process worker)."""
 
 from tests.functional.test_admin import crew, root  # noqa: F401 (fixtures)
+from tests.support.notify import mailbox, receiver, worker  # noqa: F401 (fixtures)

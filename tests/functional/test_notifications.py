@@ -21,27 +21,6 @@ from ..support.receivers import Mailbox, Receiver
 
 
 @pytest.fixture
-def receiver():
-    receiver = Receiver(new_secret())
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def mailbox():
-    mailbox = Mailbox()
-    yield mailbox
-    mailbox.stop()
-
-
-@pytest.fixture
-def worker(settings, registry):
-    worker = make_worker(settings)
-    yield worker
-    worker.engine.dispose()
-
-
-@pytest.fixture
 def mail_worker(settings, registry, mailbox):
     worker = make_worker(
         settings,

@@ -9,7 +9,6 @@ from desk.notifications.config import registry_config
 from desk.notifications.webhooks import TargetRefused, validate_target
 
 from ..support.notify import drain, make_worker
-from ..support.receivers import Receiver
 
 NEW = {"url": "http://127.0.0.1:9/hook", "event_kinds": ["created", "commented"]}
 
@@ -17,20 +16,6 @@ NEW = {"url": "http://127.0.0.1:9/hook", "event_kinds": ["created", "commented"]
 @pytest.fixture
 def admin(make, superuser) -> dict:
     return make.headers(superuser)
-
-
-@pytest.fixture
-def worker(settings, registry):
-    worker = make_worker(settings)
-    yield worker
-    worker.engine.dispose()
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

@@ -19,12 +19,10 @@ from sqlalchemy.orm import sessionmaker
 
 from desk import workflow
 from desk.models import Delivery, Role, User, Webhook, get_engine
-from desk.notifications.webhooks import new_secret
 from tests.conftest import alembic
 from tests.support.pgcluster import Cluster, find_bindir
 
 from ..support.notify import FAST_SETTINGS, subscribe
-from ..support.receivers import Receiver
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -81,13 +79,6 @@ def start_worker(worker_ini, tmp_path):
             process.kill()
         process.wait()
         log.close()
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver(new_secret())
-    yield receiver
-    receiver.stop()
 
 
 def wait_for(condition, timeout: float = 30.0) -> None:

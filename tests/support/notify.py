@@ -1,10 +1,14 @@
 """Workers for the notification tests: in-process, with short polls, leases and backoff."""
 
+import pytest
 from sqlalchemy.orm import sessionmaker
 
 from desk.models import EVENT_KINDS, Webhook, get_engine
 from desk.notifications.config import notification_config
+from desk.notifications.webhooks import new_secret
 from desk.notifications.worker import Worker
+
+from .receivers import Mailbox, Receiver
 
 #: Seconds, not minutes: the suite waits for retries and leases.
 FAST_SETTINGS = {
@@ -50,3 +54,27 @@ def subscribe(registry, receiver, kinds=EVENT_KINDS, include_internal=False) -> 
     session.commit()
     session.close()
     return webhook
+
+
+@pytest.fixture
+def receiver():
+    """An HTTP receiver that verifies every signature (a test may replace its secret)."""
+    receiver = Receiver(new_secret())
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def mailbox():
+    """An SMTP server that keeps every message."""
+    mailbox = Mailbox()
+    yield mailbox
+    mailbox.stop()
+
+
+@pytest.fixture
+def worker(settings, registry):
+    """An in-process worker on the test's database, turned by the test."""
+    worker = make_worker(settings)
+    yield worker
+    worker.engine.dispose()
