@@ -545,8 +545,8 @@ class TicketOut(colander.MappingSchema):
     description = out(colander.String())
     status = out(colander.String(), validator=colander.OneOf(list(TicketStatus)))
     priority = out(colander.String(), validator=colander.OneOf(PRIORITY_NAMES))
-    requester = UserRef(title="UserRef")
-    executor = UserRef(title="UserRef", missing=None, description="null until assigned")
+    requester = UserRef()
+    executor = UserRef(missing=None, description="null until assigned")
     created_at = out(colander.DateTime())
     updated_at = out(colander.DateTime())
     assigned_at = out(colander.DateTime(), missing=None)
@@ -564,12 +564,12 @@ class TicketOut(colander.MappingSchema):
         description="Resolution due (null: no target, or the clock stands still while WAITING)",
     )
     first_response_at = out(colander.DateTime(), missing=None)
-    sla = ServiceLevelsOut(title="ServiceLevels")
+    sla = ServiceLevelsOut()
 
 
 class CommentOut(colander.MappingSchema):
     id = out(colander.Int())
-    author = UserRef(title="UserRef")
+    author = UserRef()
     body = out(colander.String())
     internal = out(colander.Boolean())
     created_at = out(colander.DateTime())
@@ -578,7 +578,7 @@ class CommentOut(colander.MappingSchema):
 class EventOut(colander.MappingSchema):
     id = out(colander.Int())
     ticket_id = out(colander.Int())
-    actor = UserRef(title="UserRef", missing=None, description="null for system events")
+    actor = UserRef(missing=None, description="null for system events")
     kind = out(colander.String())
     from_status = out(colander.String(), missing=None)
     to_status = out(colander.String(), missing=None)
@@ -622,12 +622,12 @@ class PrioritySlaOut(colander.MappingSchema):
     priority = out(colander.String(), validator=colander.OneOf(PRIORITY_NAMES))
     tickets = out(colander.Int(), description="Tickets filed in the period")
     with_target = out(colander.Int(), description="Of those, tickets with targets")
-    response = TargetSummaryOut(title="TargetSummary")
-    resolution = TargetSummaryOut(title="TargetSummary")
+    response = TargetSummaryOut()
+    resolution = TargetSummaryOut()
 
 
 class PrioritySlaList(colander.SequenceSchema):
-    priority = PrioritySlaOut(title="PrioritySla")
+    priority = PrioritySlaOut()
 
 
 class SlaReportOut(colander.MappingSchema):
@@ -654,7 +654,7 @@ class ProblemOut(colander.MappingSchema):
     errors = ErrorList(missing=colander.drop)
 
 
-class StatusOut(colander.MappingSchema):
+class HealthOut(colander.MappingSchema):
     status = out(colander.String())
 
 
@@ -670,7 +670,7 @@ class AttachmentOut(colander.MappingSchema):
     size = out(colander.Int(), description="Bytes")
     sha256 = out(colander.String(), description="Hex digest; the download's ETag")
     internal = out(colander.Boolean(), description="On an internal note: never a requester's")
-    uploader = UserRef(title="UserRef")
+    uploader = UserRef()
     created_at = out(colander.DateTime())
     content_url = out(colander.String(), description="Absolute URL of the bytes")
 
@@ -755,19 +755,19 @@ class BulkProblemOut(colander.MappingSchema):
     errors = ErrorList(missing=colander.drop)
 
 
-class BulkResultItemOut(colander.MappingSchema):
+class BulkItemResultOut(colander.MappingSchema):
     id = out(colander.Int())
     action = out(colander.String())
     status = out(colander.Int(), description="200, or the status its single route would answer")
-    ticket = TicketOut(title="TicketOut", missing=colander.drop, description="When done")
+    ticket = TicketOut(missing=colander.drop, description="When done")
     problem = BulkProblemOut(missing=colander.drop, description="When refused")
 
 
 class BulkResultsOut(colander.SequenceSchema):
-    result = BulkResultItemOut()
+    result = BulkItemResultOut()
 
 
-class BulkOut(colander.MappingSchema):
+class BulkResultOut(colander.MappingSchema):
     results = BulkResultsOut(description="One result per item, in the order given")
     done = out(colander.Int())
     refused = out(colander.Int())

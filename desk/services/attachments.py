@@ -121,10 +121,10 @@ def list_attachments(request):
     ),
 )
 def upload_attachments(request):
-    """Attach one or several files (multipart/form-data: parts named ``file``, and an
-    optional ``comment_id`` of your own comment on this ticket).
+    """Attach one or several files (multipart/form-data: parts named `file`, and an
+    optional `comment_id` of your own comment on this ticket).
 
-    Each file is at most ``desk.attachments.max_bytes``; its type is sniffed from the content
+    Each file is at most `desk.attachments.max_bytes`; its type is sniffed from the content
     and must be one the desk accepts. Files on an internal note are internal.
     """
     settings = request.registry["attachment_settings"]
@@ -182,7 +182,7 @@ def delete_attachment(request):
     response_schemas=responses({304: None}, 404, 416),
 )
 def download_attachment(request):
-    """The file's bytes, streamed. Strong ETag (the sha256), ``If-None-Match`` (304),
-    ``Range`` (206; 416 when malformed or past the end). Raster images are shown inline,
+    """The file's bytes, streamed. Strong ETag (the sha256), `If-None-Match` (304),
+    `Range` (206; 416 when malformed or past the end). Raster images are shown inline,
     everything else (SVG and HTML included) is a download."""
     return file_response(request, request.context.attachment)

@@ -33,13 +33,13 @@ def result_json(request, result: bulk.ItemResult) -> dict:
     schema=schemas.request_schema(schemas.BulkBody),
     permission=Permission.TICKET_ASSIGN,
     tags=["tickets"],
-    response_schemas=responses({200: schemas.BulkOut(description="One result per item")}),
+    response_schemas=responses({200: schemas.BulkResultOut(description="One result per item")}),
 )
-def post_bulk(request):
-    """Up to 500 items ``{id, action, if_match?, ...}``, done in order (operators).
+def change_tickets_in_bulk(request):
+    """Up to 500 items `{id, action, if_match?, ...}`, done in order (operators).
 
-    ``assign`` takes ``executor_id``, ``priority`` takes ``priority`` (triage of an open
-    ticket), ``cancel`` takes an optional ``reason``. One item's refusal (404, 403, 409,
+    `assign` takes `executor_id`, `priority` takes `priority` (triage of an open
+    ticket), `cancel` takes an optional `reason`. One item's refusal (404, 403, 409,
     412, 400) changes nothing of that item and does not undo the others.
     """
     results = bulk.run_items(request, request.validated["body"]["items"])

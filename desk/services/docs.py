@@ -28,7 +28,7 @@ class SpecOut(colander.MappingSchema):
     tags=TAGS,
     response_schemas=responses({200: SpecOut(description="The Swagger 2.0 document")}),
 )
-def openapi_json(request):
+def get_openapi_spec(request):
     """The OpenAPI (Swagger 2.0) document of every route, generated from the services."""
     registry = request.registry
     if "desk.openapi" not in registry:
@@ -43,7 +43,7 @@ def openapi_json(request):
     api_produces=["text/html"],
     response_schemas={**responses({}), "200": response("The Swagger UI page (HTML)")},
 )
-def swagger_ui(request):
+def get_swagger_ui(request):
     """Swagger UI for this server, served from the package's own files."""
     return Response(body=SWAGGER_PAGE, content_type="text/html", charset="utf-8")
 

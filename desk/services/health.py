@@ -17,20 +17,20 @@ SERVICES = (healthz, readyz)
 @healthz.get(
     permission=NO_PERMISSION_REQUIRED,
     tags=TAGS,
-    response_schemas=responses({200: schemas.StatusOut()}),
+    response_schemas=responses({200: schemas.HealthOut()}),
 )
-def liveness(request):
-    """Always ``{"status": "ok"}`` while the process serves."""
+def check_liveness(request):
+    """Always `{"status": "ok"}` while the process serves."""
     return {"status": "ok"}
 
 
 @readyz.get(
     permission=NO_PERMISSION_REQUIRED,
     tags=TAGS,
-    response_schemas=responses({200: schemas.StatusOut(), 503: schemas.StatusOut()}),
+    response_schemas=responses({200: schemas.HealthOut(), 503: schemas.HealthOut()}),
 )
-def readiness(request):
-    """``{"status": "ok"}`` when the database answers, else 503 ``{"status": "unavailable"}``."""
+def check_readiness(request):
+    """`{"status": "ok"}` when the database answers, else 503 `{"status": "unavailable"}`."""
     try:
         with request.registry["db_engine"].connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -121,7 +121,7 @@ def list_tickets(request, scope: str) -> dict:
 def create_ticket(request):
     """File a ticket (requesters). Answers 201 with Location and ETag.
 
-    With an ``Idempotency-Key`` header, a retry within 24 hours returns the first response.
+    With an `Idempotency-Key` header, a retry within 24 hours returns the first response.
     """
     replay = idempotency.begin(request)
     if replay is not None:
@@ -145,7 +145,7 @@ def create_ticket(request):
     tags=TAGS,
     response_schemas=responses({200: TICKET_PAGE}),
 )
-def get_my_tickets(request):
+def list_my_tickets(request):
     """Tickets the caller filed (requesters), newest first."""
     return list_tickets(request, "own")
 
@@ -156,7 +156,7 @@ def get_my_tickets(request):
     tags=TAGS,
     response_schemas=responses({200: TICKET_PAGE}),
 )
-def get_all_tickets(request):
+def list_all_tickets(request):
     """Every ticket (operators), newest first."""
     return list_tickets(request, "all")
 
@@ -167,7 +167,7 @@ def get_all_tickets(request):
     tags=TAGS,
     response_schemas=responses({200: TICKET_PAGE}),
 )
-def get_assigned_to_me(request):
+def list_assigned_to_me(request):
     """Tickets assigned to the caller (executors), newest first."""
     return list_tickets(request, "assigned")
 
@@ -266,7 +266,7 @@ def wait_ticket(request):
     """Ask the requester a question (a public comment): an ASSIGNED or IN_PROGRESS ticket
     becomes WAITING and its resolution clock stops (its executor, operators).
 
-    The requester's next public comment, or ``resume``, ``execute`` or ``assign``, ends it.
+    The requester's next public comment, or `resume`, `execute` or `assign`, ends it.
     """
     lock_context(request, Permission.TICKET_WAIT)
     check_if_match(request)
@@ -324,9 +324,9 @@ def list_comments(request):
     response_schemas=responses({201: schemas.CommentOut()}, 404, 422),
 )
 def add_comment(request):
-    """Comment on a ticket; ``internal: true`` is for operators and executors only.
+    """Comment on a ticket; `internal: true` is for operators and executors only.
 
-    Honours ``Idempotency-Key`` like ticket creation.
+    Honours `Idempotency-Key` like ticket creation.
     """
     body = request.validated["body"]
     lock_context(request, Permission.TICKET_COMMENT)
@@ -350,7 +350,7 @@ def add_comment(request):
     tags=TAGS,
     response_schemas=responses({200: schemas.page_of(schemas.EventOut, "EventPage")}, 404),
 )
-def list_history(request):
+def list_ticket_history(request):
     """Every change to the ticket, oldest first; requesters never see internal notes' events."""
     query = event_query(
         ticket_id=request.context.ticket.id, include_internal=may_see_internal(request)

@@ -103,7 +103,7 @@ def _check_url(request, url: str) -> None:
     response_schemas=responses({200: schemas.page_of(ws.WebhookOut, "WebhookPage")}),
 )
 def list_webhooks(request):
-    """Every subscription, newest first, ``?active=`` to filter; secrets are never shown again."""
+    """Every subscription, newest first, `?active=` to filter; secrets are never shown again."""
     query = select(Webhook)
     active = request.validated.get("querystring", {}).get("active")
     if active is not None:
@@ -174,7 +174,7 @@ def delete_webhook(request):
     tags=TAGS,
     response_schemas=responses({200: ws.SecretOut()}, 404),
 )
-def rotate_secret(request):
+def rotate_webhook_secret(request):
     """A new signing secret, effective for every attempt from now on; shown this once."""
     row = request.context.webhook
     row.secret, row.updated_at = new_secret(), utcnow()
@@ -187,7 +187,7 @@ def rotate_secret(request):
     response_schemas=responses({202: ws.DeliveryOut()}, 404),
 )
 def ping_webhook(request):
-    """Queue a signed ``ping`` event to the URL; its delivery shows up in the log."""
+    """Queue a signed `ping` event to the URL; its delivery shows up in the log."""
     row, now = request.context.webhook, utcnow()
     delivery = queue.enqueue(
         request.dbsession,
@@ -209,7 +209,7 @@ def ping_webhook(request):
     tags=TAGS,
     response_schemas=responses({200: schemas.page_of(ws.DeliveryOut, "DeliveryPage")}, 404),
 )
-def list_deliveries(request):
+def list_webhook_deliveries(request):
     """The subscription's deliveries, newest first, each with every attempt."""
     params = request.validated.get("querystring", {})
     query = (
@@ -229,7 +229,7 @@ def list_deliveries(request):
     tags=TAGS,
     response_schemas=responses({202: ws.DeliveryOut()}, 404, 409),
 )
-def redeliver_delivery(request):
+def redeliver_webhook_delivery(request):
     """Send a past delivery again (same webhook-id), now, with a fresh retry window."""
     delivery_id = request.matchdict["delivery_id"]
     found = None

@@ -30,7 +30,7 @@ def test_authorize_then_try_it_out(page, make):
     token = make.headers(user)["Authorization"].removeprefix("Bearer ")
 
     page.goto("/api/docs/")
-    page.wait_for_selector("#operations-auth-auth_profile_get")
+    page.wait_for_selector("#operations-auth-get_profile")
     assert "Desk" in page.title() or page.locator(".info .title").inner_text().startswith("Desk")
 
     page.click("button.authorize")
@@ -38,7 +38,7 @@ def test_authorize_then_try_it_out(page, make):
     page.click(".modal-ux button.authorize")
     page.click(".modal-ux button.btn-done")
 
-    operation = page.locator("#operations-auth-auth_profile_get")
+    operation = page.locator("#operations-auth-get_profile")
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
     operation.locator("button.execute").click()

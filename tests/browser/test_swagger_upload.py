@@ -18,7 +18,7 @@ def test_try_it_out_uploads_a_file(page, make, tmp_path):  # noqa: F811
     photo.write_bytes(SCREENSHOT)
 
     page.goto("/api/docs/")
-    operation_id = "#operations-attachments-ticket_attachments_post"
+    operation_id = "#operations-attachments-upload_attachments"
     page.wait_for_selector(operation_id)
     page.click("button.authorize")
     page.fill(".modal-ux input[type=text]", token)
