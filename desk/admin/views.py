@@ -8,6 +8,7 @@ begun and comes back to the form as a message, never as a half-applied change.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import colander
@@ -17,11 +18,12 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from ..exceptions import DeskError, InvalidInput
+from ..models import utcnow
 from ..resources import parse_id
 from . import export, forms, listing
 from .i18n import Translator, translator
 from .registry import Column, ModelAdmin
-from .rendering import flash, format_value, page
+from .rendering import Moment, flash, format_value, moment, page
 from .routes import (
     action_path,
     bulk_path,
@@ -84,18 +86,30 @@ def load_or_404(request: Request, admin: ModelAdmin) -> Any:
     return row
 
 
+def cell_value(request: Request, column: Column, row: Any) -> Any:
+    return column.display(request, row) if column.display else getattr(row, column.name)
+
+
 def cell(request: Request, column: Column, row: Any) -> str:
     """The text of one column for one row."""
-    value = column.display(request, row) if column.display else getattr(row, column.name)
+    return format_value(cell_value(request, column, row), translator(request))
+
+
+def list_cell(request: Request, column: Column, row: Any, now: datetime) -> str | Moment:
+    """One cell of a list: a time relative to ``now`` (the exact one on hover), else text."""
+    value = cell_value(request, column, row)
+    if isinstance(value, datetime):
+        return moment(value, translator(request).locale, now)
     return format_value(value, translator(request))
 
 
 def row_view(request: Request, admin: ModelAdmin, row: Any) -> dict:
     """A row as the list template shows it: its cells, link and available actions."""
     _ = translator(request)
+    now = utcnow()
     return {
         "id": row.id,
-        "cells": [(column, cell(request, column, row)) for column in admin.columns],
+        "cells": [(column, list_cell(request, column, row, now)) for column in admin.columns],
         "url": detail_path(request, admin, row.id),
         "actions": [
             (_(action.label), action_path(request, admin, row.id, action.name))
