@@ -88,7 +88,9 @@ EVENTS = ModelAdmin(
         "actor": (TicketEvent.actor_id, TicketEvent.id),
         "kind": (TicketEvent.kind, TicketEvent.id),
     },
-    default_ordering="-id",
+    # Newest first by time, not id: with a date range it is that range of the
+    # (created_at, id) index, where "-id" walks the primary key through every later event.
+    default_ordering="-created_at",
     readonly_fields=(
         Column("id", N_("ID")),
         Column("created_at", N_("When")),

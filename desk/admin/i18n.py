@@ -402,6 +402,7 @@ RU = {
     "pending": "ожидает",
     "succeeded": "доставлена",
     "failed": "не доставлена",
+    "Tickets filed in the last {days} days.": "Заявки, поданные за последние {days} дн.",
 }
 
 CATALOGS = {"en": EN, "ru": RU}

@@ -9,8 +9,11 @@ Every ordering ends with the primary key, so that pages never overlap; NULLs sor
 largest value on both databases (PostgreSQL's default, which its indexes serve).
 
 Counts: the ticket list's counters when its filters allow (``desk.lists``), else a count
-of at most ``desk.search.exact_count_limit`` + 1 rows, so that a page costs the same at a
-million rows as at ten thousand; beyond the limit the page says "more than".
+of at most ``desk.search.exact_count_limit`` + 1 rows (``SEARCH_COUNT_LIMIT`` + 1 when
+searched: each row is a substring test), so that a page costs the same at a million rows
+as at ten thousand; beyond the limit the page says "more than". A page in the far half
+of an exactly counted list is read from the other end, so the last page costs what the
+first does.
 """
 
 import math
@@ -28,6 +31,10 @@ from ..pagination import Ordering, count_query
 from ..queries import contains
 from ..schemas import CONTROL_CHARACTERS
 from .registry import ModelAdmin
+
+#: A searched list counts at most this many matches (a substring test per row: 1,000 of
+#: them take some milliseconds, the API's 10,000 too long for a page).
+SEARCH_COUNT_LIMIT = 1000
 
 SEARCH = "q"
 ORDER = "o"
@@ -230,6 +237,22 @@ def selection(request: Request, admin: ModelAdmin, params) -> Select:
     return query.order_by(*order_by(ordering)) if ordering is not None else query
 
 
+def page_rows(
+    dbsession, query: Select, ordering: Ordering | None, page: int, size: int, count: int | None
+) -> list:
+    """The rows of page ``page``; of a list of exactly ``count`` rows, a page in its far
+    half is read in the reverse order from the end (its OFFSET then counts from there)."""
+    offset = (page - 1) * size
+    if ordering is None or count is None or offset <= count // 2:
+        if ordering is not None:
+            query = query.order_by(*order_by(ordering))
+        return dbsession.scalars(query.offset(offset).limit(size)).unique().all()
+    reverse = Ordering(ordering.name, ordering.columns, descending=not ordering.descending)
+    shown = min(size, count - offset)
+    query = query.order_by(*order_by(reverse)).offset(max(0, count - offset - size))
+    return list(reversed(dbsession.scalars(query.limit(shown)).unique().all()))
+
+
 def list_page(request: Request, admin: ModelAdmin) -> ListPage:
     """The page of ``admin``'s list that the request's query string asks for."""
     choices = filter_choices(request, admin)
@@ -241,18 +264,15 @@ def list_page(request: Request, admin: ModelAdmin) -> ListPage:
     query = dated(filtered_query(admin, chosen, search), admin, dates)
     dbsession = request.dbsession
     limit = count_limit(request)
+    limit = min(limit, SEARCH_COUNT_LIMIT) if search and admin.search_fields else limit
     statement, exact = count_statement(admin, query, chosen, search, dates, limit)
     count = int(dbsession.scalar(statement) or 0)
     count_exact = exact or count <= limit
     count = count if count_exact else limit
     pages = max(1, math.ceil(count / admin.page_size))
     page = min(page_number(request.GET.get(PAGE, "1")), pages)
-    if ordering is not None:
-        query = query.order_by(*order_by(ordering))
-    rows = (
-        dbsession.scalars(query.offset((page - 1) * admin.page_size).limit(admin.page_size))
-        .unique()
-        .all()
+    rows = page_rows(
+        dbsession, query, ordering, page, admin.page_size, count if count_exact else None
     )
     return ListPage(
         rows=rows,

@@ -165,6 +165,9 @@ class ModelAdmin:
     panels: Sequence[Panel] = ()
     get: Callable[[Request, int], Any] | None = None
     page_size: int = 25
+    #: Rows with equal keys allow the same actions (tickets: status, requester, executor),
+    #: so that a list works out each key's actions once rather than once per row.
+    action_key: Callable[[Any], Any] | None = None
 
     def action(self, name: str) -> RowAction:
         return next(action for action in self.actions if action.name == name)

@@ -95,27 +95,41 @@ def cell(request: Request, column: Column, row: Any) -> str:
     return format_value(cell_value(request, column, row), translator(request))
 
 
-def list_cell(request: Request, column: Column, row: Any, now: datetime) -> str | Moment:
+def list_cell(
+    request: Request, column: Column, row: Any, now: datetime, _: Translator
+) -> str | Moment:
     """One cell of a list: a time relative to ``now`` (the exact one on hover), else text."""
     value = cell_value(request, column, row)
     if isinstance(value, datetime):
-        return moment(value, translator(request).locale, now)
-    return format_value(value, translator(request))
+        return moment(value, _.locale, now)
+    return format_value(value, _)
 
 
-def row_view(request: Request, admin: ModelAdmin, row: Any) -> dict:
-    """A row as the list template shows it: its cells, link and available actions."""
+def row_actions(request: Request, admin: ModelAdmin, row: Any, _: Translator) -> list:
+    return [
+        (_(action.label), action.name) for action in admin.actions if action.available(request, row)
+    ]
+
+
+def row_view(request: Request, admin: ModelAdmin, row: Any, known: dict | None = None) -> dict:
+    """A row as the list template shows it: its cells, link and available actions.
+
+    ``known`` caches the actions per ``admin.action_key`` across the rows of one page."""
     _ = translator(request)
     now = utcnow()
+    known = {} if known is None else known
+    if admin.action_key is None:
+        actions = row_actions(request, admin, row, _)
+    else:
+        key = admin.action_key(row)
+        if key not in known:
+            known[key] = row_actions(request, admin, row, _)
+        actions = known[key]
     return {
         "id": row.id,
-        "cells": [(column, list_cell(request, column, row, now)) for column in admin.columns],
+        "cells": [(column, list_cell(request, column, row, now, _)) for column in admin.columns],
         "url": detail_path(request, admin, row.id),
-        "actions": [
-            (_(action.label), action_path(request, admin, row.id, action.name))
-            for action in admin.actions
-            if action.available(request, row)
-        ],
+        "actions": [(label, action_path(request, admin, row.id, name)) for label, name in actions],
     }
 
 
@@ -180,6 +194,7 @@ def list_view(request: Request, admin: ModelAdmin) -> Response:
         return export.export_response(request, admin, kind)
     _ = translator(request)
     result = listing.list_page(request, admin)
+    known: dict = {}
     return page(
         request,
         "list.jinja2",
@@ -187,7 +202,7 @@ def list_view(request: Request, admin: ModelAdmin) -> Response:
             "admin": admin,
             "title": _(admin.label),
             "result": result,
-            "rows": [row_view(request, admin, row) for row in result.rows],
+            "rows": [row_view(request, admin, row, known) for row in result.rows],
             "sort_links": sort_links(request, admin, result.ordering),
             "page_links": page_links(request, admin, result),
             "filters": [
