@@ -53,29 +53,30 @@ def first_day(today: date) -> datetime:
 
 
 def day_of(column, dialect: str):
-    """The UTC calendar day of a timestamp column, as text ``YYYY-MM-DD``."""
+    """The UTC calendar day of a timestamp column: a midnight on PostgreSQL (``date_trunc``
+    costs half what formatting every row as text does), text ``YYYY-MM-DD`` on SQLite."""
     if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+        return func.date_trunc("day", func.timezone("UTC", column))
     return func.substr(column, 1, 10)
+
+
+def counts_per_day(dbsession, column, *where) -> dict[str, int]:
+    """``{"YYYY-MM-DD": rows}`` of the rows matching ``where``, by the UTC day of ``column``."""
+    day = day_of(column, dbsession.get_bind().dialect.name)
+    rows = dbsession.execute(select(day, func.count()).where(*where).group_by(day)).all()
+    return {(d if isinstance(d, str) else d.date().isoformat()): n for d, n in rows}
 
 
 def per_day(request: Request, today: date) -> list[dict]:
     """``{day, opened, closed}`` for each of the last ``DAYS`` days, today included."""
     dbsession, since = request.dbsession, first_day(today)
-    dialect = dbsession.get_bind().dialect.name
-    opened_day = day_of(Ticket.created_at, dialect)
-    opened = dict(
-        dbsession.execute(
-            select(opened_day, func.count()).where(Ticket.created_at >= since).group_by(opened_day)
-        ).all()
-    )
-    closed_day = day_of(TicketEvent.created_at, dialect)
-    closed = dict(
-        dbsession.execute(
-            select(closed_day, func.count())
-            .where(TicketEvent.created_at >= since, TicketEvent.to_status.in_(CLOSED))
-            .group_by(closed_day)
-        ).all()
+    opened = counts_per_day(dbsession, Ticket.created_at, Ticket.created_at >= since)
+    # The closing events: a range of the partial index ix_ticket_events_closed_created_at.
+    closed = counts_per_day(
+        dbsession,
+        TicketEvent.created_at,
+        TicketEvent.created_at >= since,
+        TicketEvent.to_status.in_(CLOSED),
     )
     days = [(since + timedelta(days=n)).date().isoformat() for n in range(DAYS)]
     return [{"day": d, "opened": opened.get(d, 0), "closed": closed.get(d, 0)} for d in days]

@@ -54,12 +54,16 @@ EVENTS = ModelAdmin(
     title=lambda event: f"#{event.id} {event.kind}",
     columns=(
         Column("id", N_("ID"), sort="id", link=True),
-        Column("created_at", N_("When"), sort="created_at"),
-        Column("ticket_id", N_("Ticket"), display=ticket_ref),
+        Column("created_at", N_("When"), sort="created_at", exact_time=True),
+        Column("ticket_id", N_("Ticket"), display=ticket_ref, sort="ticket"),
         Column(
-            "actor", N_("Who"), display=actor_name, export=lambda e: e.actor and e.actor.username
+            "actor",
+            N_("Who"),
+            display=actor_name,
+            sort="actor",
+            export=lambda e: e.actor and e.actor.username,
         ),
-        Column("kind", N_("What"), display=kind_label),
+        Column("kind", N_("What"), display=kind_label, sort="kind"),
         Column("transition", N_("Status"), display=transition, export=lambda e: e.to_status),
         Column("details", N_("Details"), display=details, export=lambda e: e.data),
     ),
@@ -79,8 +83,14 @@ EVENTS = ModelAdmin(
     orderings={
         "id": (TicketEvent.id,),
         "created_at": (TicketEvent.created_at, TicketEvent.id),
+        # Each on the index of its filter: the events of one ticket, actor or kind together.
+        "ticket": (TicketEvent.ticket_id, TicketEvent.id),
+        "actor": (TicketEvent.actor_id, TicketEvent.id),
+        "kind": (TicketEvent.kind, TicketEvent.id),
     },
-    default_ordering="-id",
+    # Newest first by time, not id: with a date range it is that range of the
+    # (created_at, id) index, where "-id" walks the primary key through every later event.
+    default_ordering="-created_at",
     readonly_fields=(
         Column("id", N_("ID")),
         Column("created_at", N_("When")),

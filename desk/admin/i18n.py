@@ -52,6 +52,9 @@ EN = {
     "action:edit": "edit",
     "action:start": "start",
     "action:execute": "execute",
+    "sla:pending": "pending",
+    "sla:met": "met",
+    "sla:breached": "breached",
 }
 
 RU = {
@@ -378,6 +381,28 @@ RU = {
     "First response": "Первый ответ",
     "Resolution": "Решение",
     "{met} met, {breached} breached": "{met} в срок, {breached} просрочено",
+    # Sorting, service levels, attachments and deliveries in the lists (issue 14)
+    "Unknown sort order.": "Неизвестный порядок сортировки.",
+    "More than {count} found": "Найдено больше {count}",
+    "Response due": "Срок ответа",
+    "Resolution due": "Срок решения",
+    "Overdue": "Просрочена",
+    "sla:pending": "ожидается",
+    "sla:met": "в срок",
+    "sla:breached": "просрочено",
+    "Deliveries": "Доставки",
+    "Delivery": "Доставка",
+    "Channel": "Канал",
+    "Attempts": "Попытки",
+    "Next attempt": "Следующая попытка",
+    "Last error": "Последняя ошибка",
+    "Last attempt by": "Последняя попытка до",
+    "Message id": "Идентификатор сообщения",
+    "webhook": "вебхук",
+    "pending": "ожидает",
+    "succeeded": "доставлена",
+    "failed": "не доставлена",
+    "Tickets filed in the last {days} days.": "Заявки, поданные за последние {days} дн.",
 }
 
 CATALOGS = {"en": EN, "ru": RU}

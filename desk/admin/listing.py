@@ -1,7 +1,19 @@
 """One page of a model's list: its filters, search and ordering read from the query string.
 
 The admin's lists are for people, not clients: a value that does not fit (an unknown
-status, a page past the last) is ignored or clamped, never an error page.
+status, a page past the last) is ignored or clamped, never an error page. The one
+exception is the ordering (``o``): an unknown sort key is a 400 page, since a list in
+another order than the one asked for would mislead.
+
+Every ordering ends with the primary key, so that pages never overlap; NULLs sort as the
+largest value on both databases (PostgreSQL's default, which its indexes serve).
+
+Counts: the ticket list's counters when its filters allow (``desk.lists``), else a count
+of at most ``desk.search.exact_count_limit`` + 1 rows (``SEARCH_COUNT_LIMIT`` + 1 when
+searched: each row is a substring test), so that a page costs the same at a million rows
+as at ten thousand; beyond the limit the page says "more than". A page in the far half
+of an exactly counted list is read from the other end, so the last page costs what the
+first does.
 """
 
 import math
@@ -10,14 +22,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, literal_column, or_, select
 
+from ..exceptions import InvalidInput
 from ..lists import TicketList
 from ..models import Priority, Ticket
 from ..pagination import Ordering, count_query
 from ..queries import contains
 from ..schemas import CONTROL_CHARACTERS
 from .registry import ModelAdmin
+
+#: A searched list counts at most this many matches (a substring test per row: 1,000 of
+#: them take some milliseconds, the API's 10,000 too long for a page).
+SEARCH_COUNT_LIMIT = 1000
 
 SEARCH = "q"
 ORDER = "o"
@@ -37,6 +54,8 @@ class ListPage:
     chosen: dict[str, str]
     choices: dict[str, list[tuple[str, str]]]
     dates: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: False when ``count`` is the limit and more rows match.
+    count_exact: bool = True
 
 
 def chosen_filters(
@@ -110,45 +129,83 @@ def dated(query: Select, admin: ModelAdmin, dates: dict[str, tuple[str, str]]) -
 
 
 def ordering_of(admin: ModelAdmin, name: str | None) -> Ordering | None:
-    """The declared ordering called ``name`` (``-`` for descending), else the default."""
-    for candidate in (name, admin.default_ordering):
-        if candidate and candidate.removeprefix("-") in admin.orderings:
-            keys = admin.orderings[candidate.removeprefix("-")]
-            return Ordering(candidate, keys, descending=candidate.startswith("-"))
-    return None
+    """The declared ordering called ``name`` (``-`` for descending), else the default.
+
+    Raises InvalidInput (a 400 page) for a name the model does not declare."""
+    name = name or admin.default_ordering
+    if not name:
+        return None
+    if name.removeprefix("-") not in admin.orderings:
+        raise InvalidInput(ORDER, "Unknown sort order.", "querystring")
+    keys = admin.orderings[name.removeprefix("-")]
+    return Ordering(name, keys, descending=name.startswith("-"))
+
+
+def order_by(ordering: Ordering) -> list:
+    """The ORDER BY of ``ordering``, NULLs last ascending and first descending on both
+    databases (PostgreSQL's default, so its indexes serve it)."""
+    if ordering.descending:
+        return [column.desc().nulls_first() for column in ordering.columns]
+    return [column.asc().nulls_last() for column in ordering.columns]
 
 
 def filtered_query(admin: ModelAdmin, chosen: dict[str, str], search: str) -> Select:
     query = select(admin.model)
     for item in admin.filters:
         if item.name in chosen:
-            query = query.where(item.column == item.convert(chosen[item.name]))
+            value = item.convert(chosen[item.name])
+            query = query.where(item.where(value) if item.where else item.column == value)
     if search and admin.search_fields:
         query = query.where(or_(*(contains(column, search) for column in admin.search_fields)))
     return query
 
 
 def ticket_list(chosen: dict[str, str], search: str) -> TicketList:
-    """The ticket admin's list as a ``TicketList``: all tickets, its filters, exact counts."""
+    """The ticket admin's filters as a ``TicketList``, so that its counters count them.
+
+    An executor or requester filter is that person's list (``assigned``, ``own``), which
+    the counters hold per person."""
+    executor = int(chosen["executor_id"]) if "executor_id" in chosen else None
+    requester = int(chosen["requester_id"]) if "requester_id" in chosen else None
+    scope, user = "all", 0
+    if executor is not None:
+        scope, user, executor = "assigned", executor, None
+    elif requester is not None:
+        scope, user, requester = "own", requester, None
     return TicketList(
-        scope="all",
+        scope=scope,
+        user=user,
         statuses=(chosen["status"],) if "status" in chosen else None,
         priorities=(Priority[chosen["priority"]].value,) if "priority" in chosen else None,
         search=search or None,
-        executor_id=int(chosen["executor_id"]) if "executor_id" in chosen else None,
-        requester_id=int(chosen["requester_id"]) if "requester_id" in chosen else None,
-        exact_count_limit=None,
+        executor_id=executor,
+        requester_id=requester,
+        overdue=(chosen["overdue"] == "true") if "overdue" in chosen else None,
     )
 
 
+def capped_count(query: Select, limit: int) -> Select:
+    """The number of rows of ``query``, counting at most ``limit + 1`` of them."""
+    rows = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
+    # The limit is written into the SQL: one statement (and one plan) per limit.
+    rows = rows.limit(literal_column(str(int(limit) + 1)))
+    return select(func.count()).select_from(rows.subquery())
+
+
 def count_statement(
-    admin: ModelAdmin, query: Select, chosen: dict, search: str, dates: dict
-) -> Select:
-    """The SELECT of the list's count: the ticket list's own (counters when they can say),
-    or the filtered query's when a date range narrows it (``TicketList`` has none)."""
+    admin: ModelAdmin, query: Select, chosen: dict, search: str, dates: dict, limit: int
+) -> tuple[Select, bool]:
+    """The SELECT of the list's count, and whether it is exact: the ticket counters when
+    they can say, else a count capped at ``limit + 1`` rows (exact up to ``limit``)."""
     if admin.model is Ticket and not dates:
-        return ticket_list(chosen, search).count()
-    return count_query(query)
+        tickets = ticket_list(chosen, search)
+        if tickets.counted_by_counters:
+            return tickets.count(), True
+    return capped_count(query, limit), False
+
+
+def count_limit(request: Request) -> int:
+    return request.registry.settings["desk.search.exact_count_limit"]
 
 
 def page_number(raw: str) -> int:
@@ -177,7 +234,23 @@ def selection(request: Request, admin: ModelAdmin, params) -> Select:
     )
     query = dated(query, admin, chosen_dates(admin, params))
     ordering = ordering_of(admin, params.get(ORDER))
-    return query.order_by(*ordering.order_by()) if ordering is not None else query
+    return query.order_by(*order_by(ordering)) if ordering is not None else query
+
+
+def page_rows(
+    dbsession, query: Select, ordering: Ordering | None, page: int, size: int, count: int | None
+) -> list:
+    """The rows of page ``page``; of a list of exactly ``count`` rows, a page in its far
+    half is read in the reverse order from the end (its OFFSET then counts from there)."""
+    offset = (page - 1) * size
+    if ordering is None or count is None or offset <= count // 2:
+        if ordering is not None:
+            query = query.order_by(*order_by(ordering))
+        return dbsession.scalars(query.offset(offset).limit(size)).unique().all()
+    reverse = Ordering(ordering.name, ordering.columns, descending=not ordering.descending)
+    shown = min(size, count - offset)
+    query = query.order_by(*order_by(reverse)).offset(max(0, count - offset - size))
+    return list(reversed(dbsession.scalars(query.limit(shown)).unique().all()))
 
 
 def list_page(request: Request, admin: ModelAdmin) -> ListPage:
@@ -190,15 +263,16 @@ def list_page(request: Request, admin: ModelAdmin) -> ListPage:
     ordering = ordering_of(admin, request.GET.get(ORDER))
     query = dated(filtered_query(admin, chosen, search), admin, dates)
     dbsession = request.dbsession
-    count = int(dbsession.scalar(count_statement(admin, query, chosen, search, dates)) or 0)
+    limit = count_limit(request)
+    limit = min(limit, SEARCH_COUNT_LIMIT) if search and admin.search_fields else limit
+    statement, exact = count_statement(admin, query, chosen, search, dates, limit)
+    count = int(dbsession.scalar(statement) or 0)
+    count_exact = exact or count <= limit
+    count = count if count_exact else limit
     pages = max(1, math.ceil(count / admin.page_size))
     page = min(page_number(request.GET.get(PAGE, "1")), pages)
-    if ordering is not None:
-        query = query.order_by(*ordering.order_by())
-    rows = (
-        dbsession.scalars(query.offset((page - 1) * admin.page_size).limit(admin.page_size))
-        .unique()
-        .all()
+    rows = page_rows(
+        dbsession, query, ordering, page, admin.page_size, count if count_exact else None
     )
     return ListPage(
         rows=rows,
@@ -210,4 +284,5 @@ def list_page(request: Request, admin: ModelAdmin) -> ListPage:
         chosen=chosen,
         choices=choices,
         dates=dates,
+        count_exact=count_exact,
     )

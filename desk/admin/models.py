@@ -9,6 +9,8 @@ guarded by its permission; an ``edit_schema`` with ``save``, a ``create_schema``
 Russian catalog (a test lists any that are missing).
 """
 
+from .attachments import ATTACHMENTS
+from .deliveries import DELIVERIES
 from .events import EVENTS
 from .registry import REGISTRY
 from .tickets import TICKETS
@@ -19,5 +21,7 @@ REGISTRY.register(USERS)
 REGISTRY.register(TICKETS)
 REGISTRY.register(EVENTS)
 REGISTRY.register(WEBHOOKS)
+REGISTRY.register(DELIVERIES)
+REGISTRY.register(ATTACHMENTS)
 
-__all__ = ["EVENTS", "REGISTRY", "TICKETS", "USERS", "WEBHOOKS"]
+__all__ = ["ATTACHMENTS", "DELIVERIES", "EVENTS", "REGISTRY", "TICKETS", "USERS", "WEBHOOKS"]

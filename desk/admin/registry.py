@@ -33,6 +33,8 @@ class Column:
     ``sort`` names the ordering that clicking the header applies; ``link`` makes the cell a
     link to the row's detail page; ``export(row)`` is the value in CSV and JSON lines
     exports (default: the attribute ``name``), a code rather than a translated label.
+    A time shows in a list relative to now ("3 minutes ago"), the exact time as its title;
+    ``exact_time`` turns that round, where the order within a minute matters.
     """
 
     name: str
@@ -41,6 +43,7 @@ class Column:
     sort: str | None = None
     link: bool = False
     export: Callable[[Any], Any] | None = None
+    exact_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,8 @@ class Filter:
     ``choices`` is ignored, so a hand-edited URL shows the whole list rather than an error.
     Without ``choices`` the filter is a text field (an id, with the type-ahead of
     ``lookup``, the JSON endpoint that suggests values); a value ``convert`` refuses is
-    ignored.
+    ignored. ``where(value)``, when given, is the filter's condition instead of
+    ``column == value``.
     """
 
     name: str
@@ -60,6 +64,7 @@ class Filter:
     choices: Choices | None
     convert: Callable[[str], Any] = str
     lookup: str | None = None
+    where: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,9 @@ class ModelAdmin:
     panels: Sequence[Panel] = ()
     get: Callable[[Request, int], Any] | None = None
     page_size: int = 25
+    #: Rows with equal keys allow the same actions (tickets: status, requester, executor),
+    #: so that a list works out each key's actions once rather than once per row.
+    action_key: Callable[[Any], Any] | None = None
 
     def action(self, name: str) -> RowAction:
         return next(action for action in self.actions if action.name == name)

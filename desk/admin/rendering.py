@@ -1,9 +1,11 @@
 """Rendering an admin page: the template, the values every page needs, and its headers."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from babel.dates import format_timedelta
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
@@ -42,6 +44,26 @@ def format_value(value: Any, _: Translator) -> str:
     if isinstance(value, Enum):
         return _(value.name)
     return str(value)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A time in a list cell: ``relative`` to now in the page's language ("3 minutes ago",
+    "in 2 hours"), ``exact`` to the second, ``iso`` for the ``<time datetime>`` attribute."""
+
+    iso: str
+    exact: str
+    relative: str
+
+
+def moment(value: datetime, locale: str, now: datetime | None = None) -> Moment:
+    """``value`` as a list cell shows it, relative to ``now`` (default: the present)."""
+    now = now or datetime.now(value.tzinfo)
+    return Moment(
+        iso=value.isoformat(),
+        exact=value.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        relative=format_timedelta(value - now, add_direction=True, locale=locale),
+    )
 
 
 def page(

@@ -8,6 +8,7 @@ begun and comes back to the form as a message, never as a half-applied change.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import colander
@@ -17,11 +18,12 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from ..exceptions import DeskError, InvalidInput
+from ..models import utcnow
 from ..resources import parse_id
 from . import export, forms, listing
 from .i18n import Translator, translator
 from .registry import Column, ModelAdmin
-from .rendering import flash, format_value, page
+from .rendering import Moment, flash, format_value, moment, page
 from .routes import (
     action_path,
     bulk_path,
@@ -84,24 +86,50 @@ def load_or_404(request: Request, admin: ModelAdmin) -> Any:
     return row
 
 
+def cell_value(request: Request, column: Column, row: Any) -> Any:
+    return column.display(request, row) if column.display else getattr(row, column.name)
+
+
 def cell(request: Request, column: Column, row: Any) -> str:
     """The text of one column for one row."""
-    value = column.display(request, row) if column.display else getattr(row, column.name)
-    return format_value(value, translator(request))
+    return format_value(cell_value(request, column, row), translator(request))
 
 
-def row_view(request: Request, admin: ModelAdmin, row: Any) -> dict:
-    """A row as the list template shows it: its cells, link and available actions."""
+def list_cell(
+    request: Request, column: Column, row: Any, now: datetime, _: Translator
+) -> str | Moment:
+    """One cell of a list: a time relative to ``now`` (the exact one on hover), else text."""
+    value = cell_value(request, column, row)
+    if isinstance(value, datetime):
+        return moment(value, _.locale, now)
+    return format_value(value, _)
+
+
+def row_actions(request: Request, admin: ModelAdmin, row: Any, _: Translator) -> list:
+    return [
+        (_(action.label), action.name) for action in admin.actions if action.available(request, row)
+    ]
+
+
+def row_view(request: Request, admin: ModelAdmin, row: Any, known: dict | None = None) -> dict:
+    """A row as the list template shows it: its cells, link and available actions.
+
+    ``known`` caches the actions per ``admin.action_key`` across the rows of one page."""
     _ = translator(request)
+    now = utcnow()
+    known = {} if known is None else known
+    if admin.action_key is None:
+        actions = row_actions(request, admin, row, _)
+    else:
+        key = admin.action_key(row)
+        if key not in known:
+            known[key] = row_actions(request, admin, row, _)
+        actions = known[key]
     return {
         "id": row.id,
-        "cells": [(column, cell(request, column, row)) for column in admin.columns],
+        "cells": [(column, list_cell(request, column, row, now, _)) for column in admin.columns],
         "url": detail_path(request, admin, row.id),
-        "actions": [
-            (_(action.label), action_path(request, admin, row.id, action.name))
-            for action in admin.actions
-            if action.available(request, row)
-        ],
+        "actions": [(label, action_path(request, admin, row.id, name)) for label, name in actions],
     }
 
 
@@ -166,6 +194,7 @@ def list_view(request: Request, admin: ModelAdmin) -> Response:
         return export.export_response(request, admin, kind)
     _ = translator(request)
     result = listing.list_page(request, admin)
+    known: dict = {}
     return page(
         request,
         "list.jinja2",
@@ -173,7 +202,7 @@ def list_view(request: Request, admin: ModelAdmin) -> Response:
             "admin": admin,
             "title": _(admin.label),
             "result": result,
-            "rows": [row_view(request, admin, row) for row in result.rows],
+            "rows": [row_view(request, admin, row, known) for row in result.rows],
             "sort_links": sort_links(request, admin, result.ordering),
             "page_links": page_links(request, admin, result),
             "filters": [

@@ -69,6 +69,8 @@ class Delivery(Base):
             sqlite_where=text("status = 'pending'"),
         ),
         Index("ix_deliveries_webhook_id_id", "webhook_id", "id"),
+        # The admin's deliveries filtered by status (migration 0010).
+        Index("ix_deliveries_status_id", "status", "id"),
         Index("ix_deliveries_event_id", "event_id"),
     )
 

@@ -24,6 +24,10 @@ class Ticket(Base):
         # breach recorder's scan.
         Index("ix_tickets_response_due_at_id", "response_due_at", "id"),
         Index("ix_tickets_resolution_due_at_id", "resolution_due_at", "id"),
+        # The admin's other orderings (migration 0010).
+        Index("ix_tickets_priority_id", "priority", "id"),
+        Index("ix_tickets_updated_at_id", "updated_at", "id"),
+        Index("ix_tickets_title_id", "title", "id"),
         # ``search`` is ILIKE '%term%': trigram indexes answer it without a sequential scan.
         *(
             Index(
