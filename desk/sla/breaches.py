@@ -8,6 +8,7 @@ catches up on everything it missed; running again records nothing new. Concurren
 PostgreSQL skip each other's locked tickets, so nothing is recorded twice.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntFlag
@@ -75,6 +76,18 @@ WATCHES = (
         Ticket.completed_at,
     ),
 )
+
+
+def passed_watches(values: Mapping[str, datetime | None], now: datetime) -> list[Watch]:
+    """The watches ``record_breaches`` finds passed by ``now`` for a ticket whose columns
+    are ``values`` (by column name), recorded or not: what a bulk load (``desk-seed``)
+    records itself, without a query."""
+    passed = []
+    for watch in WATCHES:
+        when, met = values[watch.when.key], values[watch.met.key]
+        if when is not None and when <= now and (met is None or met > when):
+            passed.append(watch)
+    return passed
 
 
 def _due_rows(dbsession: Session, watch: Watch, now: datetime, limit: int):
