@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntFlag
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import workflow
@@ -97,7 +97,10 @@ def _due_rows(dbsession: Session, watch: Watch, now: datetime, limit: int):
             watch.when.is_not(None),
             watch.when <= now,
             or_(watch.met.is_(None), watch.met > watch.when),
-            Ticket.sla_recorded.op("&")(int(watch.flag)) == 0,
+            # Constants in the SQL, not parameters: the statement then matches the predicate
+            # of the watch's partial index (migration 0009) in any plan, generic ones too.
+            Ticket.sla_recorded.op("&")(literal_column(str(int(watch.flag))))
+            == literal_column("0"),
         )
         .order_by(watch.when, Ticket.id)
         .limit(limit)
