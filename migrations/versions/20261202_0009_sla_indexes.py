@@ -5,7 +5,8 @@ PostgreSQL only (SQLite serves development-sized data with the full indexes of 0
 - ``ix_tickets_open_resolution_due`` and ``ix_tickets_open_response_due``: the due times of
   open tickets (the response one only while unanswered), which ``overdue=``, ``due_before=``
   and their counts read; the count of an overdue list reads the few open tickets that are
-  *not* overdue here (``desk.lists``);
+  *not* overdue here (``desk.lists``); the same per requester and per executor, for
+  ``my-tickets`` and ``assigned-to-me``;
 - one index per breach-job watch (``desk.sla.breaches.WATCHES``) holding only the tickets
   whose event is neither recorded nor made moot by the target being met, so the job's scan
   costs the same however many tickets were recorded before.
@@ -32,6 +33,10 @@ WATCHES = (
 )
 INDEXES = (
     ("ix_tickets_open_resolution_due", "resolution_due_at, id", OPEN),
+    # A requester's and an executor's lists: without these, PostgreSQL ANDs the whole
+    # requester_id (or executor_id) index with the one above, a read of all their tickets.
+    ("ix_tickets_open_requester_resolution_due", "requester_id, resolution_due_at, id", OPEN),
+    ("ix_tickets_open_executor_resolution_due", "executor_id, resolution_due_at, id", OPEN),
     (
         "ix_tickets_open_response_due",
         "response_due_at, id",
