@@ -2,11 +2,12 @@
 
 PostgreSQL only (SQLite serves development-sized data with the full indexes of 0007):
 
-- ``ix_tickets_open_resolution_due`` and ``ix_tickets_open_response_due``: the due times of
-  open tickets (the response one only while unanswered), which ``overdue=``, ``due_before=``
-  and their counts read; the count of an overdue list reads the few open tickets that are
-  *not* overdue here (``desk.lists``); the same per requester and per executor, for
-  ``my-tickets`` and ``assigned-to-me``;
+- ``ix_tickets_open_resolution_due``: the resolution due times of open tickets, which
+  ``overdue=`` and ``due_before=`` lists in that order read, and where their counts find
+  the few open tickets that are *not* due yet (``desk.lists``: the count is the counters'
+  less those); the same per requester and per executor, for ``my-tickets`` and
+  ``assigned-to-me``. (Pages in the default order walk ``created_at``'s index, and the
+  response side of a count filters the few rows found here: no partial response index.)
 - one index per breach-job watch (``desk.sla.breaches.WATCHES``) holding only the tickets
   whose event is neither recorded nor made moot by the target being met, so the job's scan
   costs the same however many tickets were recorded before.
@@ -37,11 +38,6 @@ INDEXES = (
     # requester_id (or executor_id) index with the one above, a read of all their tickets.
     ("ix_tickets_open_requester_resolution_due", "requester_id, resolution_due_at, id", OPEN),
     ("ix_tickets_open_executor_resolution_due", "executor_id, resolution_due_at, id", OPEN),
-    (
-        "ix_tickets_open_response_due",
-        "response_due_at, id",
-        f"{OPEN} AND first_response_at IS NULL",
-    ),
     *(
         (
             f"ix_tickets_unrecorded_{name}",
