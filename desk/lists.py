@@ -6,6 +6,12 @@ count. The count is decided from the fields, never from a statement:
 
 - only the scope, statuses and priorities set: the sum of a few ``ticket_counts`` rows, kept
   exact by the triggers of migration 0002;
+- those and ``overdue=true``, ``due_before=`` a future time or a due ordering: the same sum
+  less ``COUNT(*)`` of the few tickets the list leaves out (open tickets with nothing due
+  yet, tickets without the due time), in one statement, so one snapshot; the indexes of
+  migration 0009 find them, so the count of an overdue list costs the same at a million
+  tickets as at ten thousand (a ``due_before=`` in the past leaves out most open tickets:
+  its rows are counted instead);
 - any other filter: ``COUNT(*)`` of the list's rows, which the indexes on the filtered columns
   (and the trigram indexes behind ``search``) serve;
 - with ``search``: the same, but of at most ``exact_count_limit + 1`` rows, so a frequent term
@@ -35,6 +41,21 @@ OPEN_STATUSES = tuple(sorted(status.value for status in workflow.OPEN_STATUSES))
 #: The orderings by a due time; a list in one of them leaves out tickets without that time
 #: (keyset cursors cannot step over NULLs).
 DUE_ORDERINGS = ("response_due_at", "resolution_due_at")
+
+
+def no_target_due_before(moment: datetime, inclusive: bool = False):
+    """Open tickets' complement of ``unmet_target_due_before(moment, inclusive)``. Written
+    out rather than negated, so that its first term is a range of the open tickets'
+    resolution index (migration 0009; ``status`` is in the caller's WHERE)."""
+    after = (lambda due: due > moment) if inclusive else (lambda due: due >= moment)
+    return and_(
+        or_(Ticket.resolution_due_at.is_(None), after(Ticket.resolution_due_at)),
+        or_(
+            Ticket.first_response_at.is_not(None),
+            Ticket.response_due_at.is_(None),
+            after(Ticket.response_due_at),
+        ),
+    )
 
 
 def unmet_target_due_before(moment: datetime, inclusive: bool = False):
@@ -173,10 +194,42 @@ class TicketList:
         """The most that ``count()`` counts (a searched list's), or None: always exact."""
         return self.exact_count_limit if self.search else None
 
+    @property
+    def counted_by_complement(self) -> bool:
+        """Whether the count is the counters' less the tickets the list leaves out: the
+        list narrows by ``overdue=true`` or a due ordering, otherwise by counted fields."""
+        narrowing = ("search", "executor_id", "requester_id", "created_after", "created_before")
+        due_soon = self.due_before is not None and self.due_before > (self.as_of or utcnow())
+        return (
+            all(getattr(self, name) is None for name in narrowing)
+            and self.overdue is not False
+            and (self.due_before is None or due_soon)
+            and bool(self.overdue or due_soon or self.due_ordering)
+        )
+
+    def _complement_count(self) -> Select:
+        statuses = self.statuses
+        left_out = []
+        if self.overdue or self.due_before is not None:
+            # Only open tickets have a target due: the rest of the counted ones are left out.
+            statuses = tuple(s for s in statuses or OPEN_STATUSES if s in OPEN_STATUSES)
+        if self.overdue:
+            left_out.append(no_target_due_before(self.as_of or utcnow(), inclusive=True))
+        if self.due_before is not None:
+            left_out.append(no_target_due_before(self.due_before))
+        if self.due_ordering:
+            left_out.append(getattr(Ticket, self.due_ordering).is_(None))
+        counted = _counter_select(SCOPES[self.scope], self.user, statuses, self.priorities)
+        narrowed = TicketList(self.scope, self.user, statuses, self.priorities).criteria()
+        excluded = select(func.count()).select_from(Ticket).where(*narrowed, or_(*left_out))
+        return select(counted.scalar_subquery() - excluded.scalar_subquery())
+
     def count(self) -> Select:
         """The SELECT of the list's count: exact, or at most ``count_limit + 1``."""
         if self.counted_by_counters:
             return _counter_select(SCOPES[self.scope], self.user, self.statuses, self.priorities)
+        if self.counted_by_complement:
+            return self._complement_count()
         rows = select(literal_column("1")).select_from(Ticket).where(*self.criteria())
         if self.count_limit is not None:
             # The limit is written into the SQL: one statement (and one plan) per limit.

@@ -2,12 +2,56 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import Priority, TicketStatus
 from .meta import Base, UTCDateTime, utcnow
 from .user import User
+
+#: Statuses in which a target can still be missed (``desk.workflow.OPEN_STATUSES``), as the
+#: predicate of migration 0009's partial indexes.
+OPEN_WHERE = "status IN ('ASSIGNED', 'IN_PROGRESS', 'NEW', 'WAITING')"
+#: The breach job's watches (``desk.sla.breaches.WATCHES``): name, moment, met, recorded bit.
+WATCH_COLUMNS = (
+    ("response_breach", "response_due_at", "first_response_at", 1),
+    ("resolution_breach", "resolution_due_at", "completed_at", 2),
+    ("response_warning", "response_warning_at", "first_response_at", 4),
+    ("resolution_warning", "resolution_warning_at", "completed_at", 8),
+)
+
+
+def _sla_partial_indexes() -> list[Index]:
+    """Migration 0009's indexes (PostgreSQL): open tickets' resolution due times, and the
+    tickets each breach-job watch has still to record."""
+    open_due = [
+        ("ix_tickets_open_resolution_due", ("resolution_due_at", "id")),
+        ("ix_tickets_open_requester_resolution_due", ("requester_id", "resolution_due_at", "id")),
+        ("ix_tickets_open_executor_resolution_due", ("executor_id", "resolution_due_at", "id")),
+    ]
+    indexes = [
+        Index(name, *columns, postgresql_where=text(OPEN_WHERE)) for name, columns in open_due
+    ]
+    for name, when, met, flag in WATCH_COLUMNS:
+        where = f"{when} IS NOT NULL AND ({met} IS NULL OR {met} > {when})"
+        indexes.append(
+            Index(
+                f"ix_tickets_unrecorded_{name}",
+                when,
+                "id",
+                postgresql_where=text(f"{where} AND (sla_recorded & {flag}) = 0"),
+            )
+        )
+    return [index.ddl_if(dialect="postgresql") for index in indexes]
 
 
 class Ticket(Base):
@@ -28,6 +72,8 @@ class Ticket(Base):
         Index("ix_tickets_priority_id", "priority", "id"),
         Index("ix_tickets_updated_at_id", "updated_at", "id"),
         Index("ix_tickets_title_id", "title", "id"),
+        # Overdue lists' counts and the breach job's scans at any size (migration 0009).
+        *_sla_partial_indexes(),
         # ``search`` is ILIKE '%term%': trigram indexes answer it without a sequential scan.
         *(
             Index(

@@ -22,20 +22,28 @@ across servers and runs:
   requester, ``assigned`` by the operator, ``status_changed`` to ``IN_PROGRESS`` and then to
   ``DONE`` by the executor;
 - every ticket with ``i % 10 == 9`` has one public comment (by the requester when
-  ``i % 20 == 9``, else by the executor) after its last step, with its ``commented`` event.
+  ``i % 20 == 9``, else by the executor) after its last step, with its ``commented`` event;
+- service levels as ``desk.workflow`` would store them: the due times, first response and
+  warning times that ``desk.sla.levels.service_levels`` gives for that history under the
+  ini's ``desk.sla.*`` targets (a first response is the start of work or the executor's
+  comment, so ``NEW`` and ``ASSIGNED`` tickets have none), and every ``sla_warning`` and
+  ``sla_breached`` event the breach job would have recorded by the run, dated when it
+  happened, with its bit in ``sla_recorded`` (``desk.sla.breaches.passed_watches``). With
+  the shipped targets, open tickets older than their target are overdue, ``DONE`` ones
+  met both targets and ``IN_PROGRESS`` ones met the response target.
 
-Speed: a million tickets (with 2.6 million events and 100,000 comments) load into PostgreSQL
-in well under a minute on two cores, so rows are never ORM objects. Ids are assigned here,
-counting up from the tables' current maximum, which lets events name their ticket without a
-round trip. On PostgreSQL the rows go through psycopg's binary ``COPY`` on the session's own
-connection, in batches, with the three tables locked against other writers; when the seed at
-least doubles the tickets, secondary indexes and foreign keys are dropped first and rebuilt
-at the end (see ``PostgresWriter``), and the sequences are moved past the new ids. The trigger
-that keeps ``ticket_counts`` exact is switched off for the load and the new tickets' counts
-are added in one pass before the commit. On SQLite the rows are
-Core ``executemany`` inserts in chunks (its triggers count them as they go). Everything
-happens in the one transaction of ``request.tm``, so a seed is all or nothing; ``ANALYZE``
-follows the commit.
+Speed: a million tickets (with 5.1 million events, half of them service-level warnings and
+breaches, and 100,000 comments) load into PostgreSQL in a few minutes on two cores (see
+BENCHMARKS.md), so rows are never ORM objects; the service levels are computed per ticket. Ids
+are assigned here, counting up from the tables' current maximum, which lets events name their
+ticket without a round trip. On PostgreSQL the rows go through psycopg's binary ``COPY`` on the
+session's own connection, in batches, with the three tables locked against other writers; when
+the seed at least doubles the tickets, secondary indexes and foreign keys are dropped first and
+rebuilt at the end (see ``PostgresWriter``), and the sequences are moved past the new ids. The
+trigger that keeps ``ticket_counts`` exact is switched off for the load and the new tickets'
+counts are added in one pass before the commit. On SQLite the rows are Core ``executemany``
+inserts in chunks (its triggers count them as they go). Everything happens in the one
+transaction of ``request.tm``, so a seed is all or nothing; ``ANALYZE`` follows the commit.
 
 This module is the command and its users; ``seed_layout`` computes the rows and
 ``seed_writers`` writes them (``PostgresWriter``, ``SQLiteWriter``).
@@ -54,6 +62,7 @@ from zope.sqlalchemy import mark_changed
 from ..models import Comment, Ticket, TicketEvent, User, utcnow
 from ..models import username_key as key_of
 from ..passwords import Passwords, password_problem
+from ..sla import sla_policy
 from . import bootstrapped, check_ini, describe, fail
 from .seed_layout import (
     EXECUTORS,
@@ -180,6 +189,7 @@ def seed(request, count: int, password: str, batch_size: int, out=sys.stdout) ->
             ticket_id=writer.last_id(Ticket.__table__),
             event_id=writer.last_id(TicketEvent.__table__),
             comment_id=writer.last_id(Comment.__table__),
+            policy=sla_policy(dbsession),
         )
         first_event, first_comment = layout.event_id, layout.comment_id
         writer.start(layout)

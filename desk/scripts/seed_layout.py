@@ -7,8 +7,13 @@ as tuples in the ``*_COLUMNS`` order, without touching a database.
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from ..models import Priority, Role, TicketStatus
+from ..sla.breaches import passed_watches
+from ..sla.levels import service_levels
+from ..sla.policy import NO_TARGETS, SlaPolicy
+from ..workflow import SLA_COLUMNS
 
 #: The command's name, in its messages.
 PROG = "desk-seed"
@@ -122,6 +127,8 @@ TICKET_COLUMNS = (
     "assigned_at",
     "completed_at",
     "version",
+    *SLA_COLUMNS,
+    "sla_recorded",
 )
 EVENT_COLUMNS = (
     "id",
@@ -143,6 +150,20 @@ QUARTER_MINUTE = MINUTE / 4
 #: The time between a ticket's steps is ``STEPS[i % 5]``, unless that would reach the future.
 STEPS = tuple(timedelta(minutes=2 + k) for k in range(5))
 EMPTY_DATA = "{}"
+PRIORITY_NAMES = {priority.value: priority.name for priority in Priority}
+
+
+class HistoryEvent(NamedTuple):
+    """An event as ``desk.sla.levels.service_levels`` reads it. ``data`` is left out: the
+    clocks read only priority changes from it, and the seed makes none."""
+
+    id: int
+    kind: str
+    actor_id: int | None
+    to_status: str | None
+    internal: bool
+    created_at: datetime
+    data: None = None
 
 
 @dataclass
@@ -174,6 +195,8 @@ class Layout:
     ticket_id: int
     event_id: int
     comment_id: int
+    #: The targets the due times are computed with (the ini's ``desk.sla.*``).
+    policy: SlaPolicy = NO_TARGETS
 
     def batches(self, size: int) -> Iterator[Batch]:
         """The tickets in batches of ``size``; ids keep counting across batches."""
@@ -190,59 +213,31 @@ class Layout:
         first_event_id, comment_id = self.event_id, self.comment_id
         first_created = self.now - count * MINUTE
 
-        def event(ticket_id, actor, kind, from_status, to_status, data, at) -> None:
-            # Ids follow the order of appending: a ticket's history is in id order, as the
-            # API lists it.
-            event_id = first_event_id + len(events) + 1
-            events.append(
-                (event_id, ticket_id, actor, kind, from_status, to_status, data, False, at, at)
-            )
-
         for i in range(start, stop):
             ticket_id = self.ticket_id + i + 1
             stage = i % 4
             requester = requesters[i % 5]
             executor = executors[i % 5] if stage else None
+            priority = PRIORITY_CYCLE[i % 7]
             created = updated = first_created + i * MINUTE
             # Later steps a few minutes apart, squeezed for the last tickets so that none
             # lies in the future (ticket count-1 was created one minute ago).
             step = min(STEPS[i % 5], (count - i) * QUARTER_MINUTE)
             assigned_at = completed_at = None
-            event(ticket_id, requester, "created", None, new, EMPTY_DATA, created)
+            # (actor, kind, from_status, to_status, data, at), in time order.
+            history = [(requester, "created", None, new, EMPTY_DATA, created)]
             if stage >= 1:
                 updated = assigned_at = created + step
                 data = f'{{"from_executor_id": null, "to_executor_id": {executor}}}'
-                event(ticket_id, operators[i % 2], "assigned", new, assigned, data, updated)
+                history.append((operators[i % 2], "assigned", new, assigned, data, updated))
             if stage >= 2:
                 updated = created + 2 * step
-                event(
-                    ticket_id,
-                    executor,
-                    "status_changed",
-                    assigned,
-                    in_progress,
-                    EMPTY_DATA,
-                    updated,
+                history.append(
+                    (executor, "status_changed", assigned, in_progress, EMPTY_DATA, updated)
                 )
             if stage == 3:
                 updated = completed_at = created + 3 * step
-                event(ticket_id, executor, "status_changed", in_progress, done, EMPTY_DATA, updated)
-            tickets.append(
-                (
-                    ticket_id,
-                    TITLES[i % len(TITLES)],
-                    DESCRIPTIONS[i % len(DESCRIPTIONS)],
-                    STATUS_CYCLE[stage].value,
-                    PRIORITY_CYCLE[i % 7],
-                    requester,
-                    executor,
-                    created,
-                    updated,
-                    assigned_at,
-                    completed_at,
-                    1 + stage,
-                )
-            )
+                history.append((executor, "status_changed", in_progress, done, EMPTY_DATA, updated))
             if i % 10 == 9:
                 by_requester = i % 20 == 9
                 author = requester if by_requester else executor
@@ -251,6 +246,56 @@ class Layout:
                 comment_id += 1
                 comments.append((comment_id, ticket_id, author, body, False, at))
                 data = f'{{"comment_id": {comment_id}, "internal": false}}'
-                event(ticket_id, author, "commented", None, None, data, at)
+                history.append((author, "commented", None, None, data, at))
+            levels = service_levels(
+                created_at=created,
+                priority=PRIORITY_NAMES[priority],
+                requester_id=requester,
+                events=[
+                    HistoryEvent(k, kind, actor, to_status, False, at)
+                    for k, (actor, kind, _, to_status, _, at) in enumerate(history)
+                ],
+                policy=self.policy,
+            )
+            due_times = tuple(getattr(levels, column) for column in SLA_COLUMNS)
+            # What the breach job would record by now, recorded here (dated when it happened),
+            # so that the job finds nothing to catch up on and the flags match the history.
+            passed = passed_watches(
+                {**dict(zip(SLA_COLUMNS, due_times, strict=True)), "completed_at": completed_at},
+                self.now,
+            )
+            recorded = 0
+            for watch in passed:
+                when = getattr(levels, watch.when.key)
+                due = getattr(levels, watch.due.key)
+                data = f'{{"target": "{watch.target}", "due_at": "{due.isoformat()}"}}'
+                history.append((None, watch.kind, None, None, data, when))
+                recorded |= watch.flag
+            if passed:
+                # Ids follow time: a ticket's history is in id order, as the API lists it.
+                history.sort(key=lambda entry: entry[5])
+            for actor, kind, from_status, to_status, data, at in history:
+                event_id = first_event_id + len(events) + 1
+                events.append(
+                    (event_id, ticket_id, actor, kind, from_status, to_status, data, False, at, at)
+                )
+            tickets.append(
+                (
+                    ticket_id,
+                    TITLES[i % len(TITLES)],
+                    DESCRIPTIONS[i % len(DESCRIPTIONS)],
+                    STATUS_CYCLE[stage].value,
+                    priority,
+                    requester,
+                    executor,
+                    created,
+                    updated,
+                    assigned_at,
+                    completed_at,
+                    1 + stage,
+                    *due_times,
+                    int(recorded),
+                )
+            )
         self.event_id, self.comment_id = first_event_id + len(events), comment_id
         return batch

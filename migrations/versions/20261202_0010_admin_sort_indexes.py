@@ -1,7 +1,7 @@
 """admin sort indexes: the admin's ticket orderings, delivery filter and chart on an index
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 01:30:00.000000
 
 Without them, a ticket list sorted by priority, last change or title, or the deliveries
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

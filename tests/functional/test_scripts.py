@@ -13,15 +13,15 @@ from sqlalchemy import func, select, text
 
 from desk.models import Comment, Ticket, TicketEvent, User, utcnow
 from desk.scripts import createsuperuser, seed
+from desk.sla.breaches import WATCHES, record_breaches
 
 LOGIN = "/api/auth/login/"
 STRONG = "s3cure-enough-password"
 STATUSES = ("NEW", "ASSIGNED", "IN_PROGRESS", "DONE")
 
 
-@pytest.fixture
-def ini(tmp_path, settings) -> str:
-    """An ini like development.ini's, on this test run's database and fast hashing."""
+def write_ini(tmp_path, settings: dict) -> str:
+    """An ini file of ``settings`` (the app's section), with quiet logging."""
     # PasteDeploy interpolates %(name)s in values: a literal % is written twice.
     app = "\n".join(f"{key} = {value.replace('%', '%%')}" for key, value in settings.items())
     path = tmp_path / "desk.ini"
@@ -32,6 +32,22 @@ def ini(tmp_path, settings) -> str:
         "[logger_root]\nlevel = WARN\nhandlers =\n"
     )
     return str(path)
+
+
+@pytest.fixture
+def ini(tmp_path, settings) -> str:
+    """An ini like development.ini's, on this test run's database and fast hashing."""
+    return write_ini(tmp_path, settings)
+
+
+#: Targets short enough that the seed's first tickets (created 20 minutes ago) missed them.
+SHORT_TARGETS = {f"desk.sla.{name}": "5m 10m" for name in ("urgent", "high", "normal", "low")}
+
+
+@pytest.fixture
+def short_targets_ini(tmp_path, settings) -> str:
+    """``ini`` with 5 minutes to respond and 10 to resolve, warnings at 80 %."""
+    return write_ini(tmp_path, {**settings, **SHORT_TARGETS, "desk.sla.warning": "0.8"})
 
 
 def login(testapp, username: str, password: str) -> dict:
@@ -335,6 +351,67 @@ class TestSeed:
         )
         again = testapp.get("/api/tickets/all-tickets/?search=a", headers=headers).json
         assert again["count"] == after["count"] + 1
+
+    def test_service_levels_as_the_workflow_and_the_breach_job_would_leave_them(
+        self, short_targets_ini, testapp, registry, settings
+    ):
+        assert seed.main([short_targets_ini, "--tickets", "20"]) == 0
+        tickets = seeded_tickets(registry)
+        with registry["dbsession_factory"]() as session:
+            sla_events = session.execute(
+                select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.data)
+                .where(TicketEvent.kind.in_(("sla_breached", "sla_warning")))
+                .order_by(TicketEvent.id)
+            ).all()
+        recorded: dict[int, set] = {}
+        for ticket_id, kind, data in sla_events:
+            recorded.setdefault(ticket_id, set()).add((kind, data["target"]))
+        now = utcnow()
+        for i, ticket in enumerate(tickets):
+            assert ticket.response_due_at == ticket.created_at + timedelta(minutes=5)
+            assert ticket.resolution_due_at == ticket.created_at + timedelta(minutes=10)
+            assert ticket.response_warning_at == ticket.created_at + timedelta(minutes=4)
+            # The start of work or the executor's public comment is the first response.
+            started = ticket.status in ("IN_PROGRESS", "DONE")
+            executor_commented = i % 10 == 9 and i % 20 != 9
+            assert (ticket.first_response_at is not None) == (started or executor_commented)
+            # One bit per recorded event, and an event for every target passed unmet.
+            flags = {(w.kind, w.target) for w in WATCHES if ticket.sla_recorded & w.flag}
+            assert flags == recorded.get(ticket.id, set())
+            if ticket.status in ("NEW", "ASSIGNED") and ticket.response_due_at <= now:
+                assert ("sla_breached", "response") in flags
+            if ticket.first_response_at is not None:
+                late = ticket.first_response_at > ticket.response_due_at
+                assert (("sla_breached", "response") in flags) == late
+            if ticket.status == "DONE":
+                late = ticket.completed_at > ticket.resolution_due_at
+                assert (("sla_breached", "resolution") in flags) == late
+        assert any(flags for flags in recorded.values())
+        # Dated when each happened: at the due (or warning) time.
+        for ticket_id, _, data in sla_events:
+            ticket = next(t for t in tickets if t.id == ticket_id)
+            assert data["due_at"] == getattr(ticket, f"{data['target']}_due_at").isoformat()
+        # Nothing left for the breach job to catch up on.
+        with registry["dbsession_factory"]() as session:
+            assert record_breaches(session, {**settings, **SHORT_TARGETS}, now) == 0
+
+        headers = login(testapp, "operator1", seed.DEFAULT_PASSWORD)
+        overdue = testapp.get("/api/tickets/all-tickets/?overdue=true", headers=headers).json
+        late = {
+            ticket.id
+            for ticket in tickets
+            if ticket.status != "DONE"
+            and (
+                ticket.resolution_due_at <= utcnow()
+                or (ticket.first_response_at is None and ticket.response_due_at <= utcnow())
+            )
+        }
+        assert overdue["count"] == len(late) > 0
+        assert {row["id"] for row in overdue["results"]} == late
+        by_due = testapp.get(
+            "/api/tickets/all-tickets/?ordering=resolution_due_at", headers=headers
+        ).json
+        assert [row["id"] for row in by_due["results"]] == [ticket.id for ticket in tickets]
 
     def test_zero_tickets_creates_only_the_users(self, ini, registry):
         assert seed.main([ini, "--tickets", "0"]) == 0
