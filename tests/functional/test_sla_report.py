@@ -2,7 +2,11 @@
 
 from datetime import datetime, timedelta
 
-from desk.models import Role
+import pytest
+from sqlalchemy import update
+
+from desk.models import Role, Ticket
+from desk.sla.report import percentile
 from tests.conftest import PASSWORD
 
 
@@ -73,3 +77,55 @@ def test_the_admin_dashboard_charts_the_service_levels(
     assert list(rows) == ["Urgent", "High", "Normal", "Low"]
     assert rows["Normal"] == ["1", "1 met, 0 breached", "1 met, 0 breached"]
     assert rows["Urgent"] == ["1", "0 met, 0 breached", "0 met, 0 breached"]
+
+
+def test_the_report_agrees_with_every_ticket_s_own_service_levels(
+    testapp, make, requester, operator, executor
+):
+    """The report's grouped SQL against each ticket's ``sla`` and times, as the API shows them."""
+    tickets = [
+        make.ticket_in(status, requester, operator, executor)
+        for status in ("NEW", "ASSIGNED", "IN_PROGRESS", "WAITING", "DONE", "DONE", "CANCELLED")
+    ]
+    tickets.append(make.ticket(requester, priority="URGENT"))
+    tickets.append(make.ticket(requester, priority="URGENT"))  # in time: both pending
+    session = make.registry["dbsession_factory"]()
+    for late in (tickets[0], tickets[1], tickets[4], tickets[7]):  # targets already passed
+        filed = datetime.fromisoformat(late["created_at"])
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == late["id"])
+            .values(
+                response_due_at=filed - timedelta(hours=1),
+                resolution_due_at=filed - timedelta(minutes=1),
+            )
+        )
+    session.commit()
+    session.close()
+    shown = [
+        testapp.get(f"/api/tickets/{t['id']}/", headers=make.headers(operator)).json
+        for t in tickets
+    ]
+
+    report = testapp.get("/api/reports/sla/", headers=make.headers(operator)).json
+
+    for row in report["priorities"]:
+        mine = [t for t in shown if t["priority"] == row["priority"]]
+        assert (row["tickets"], row["with_target"]) == (len(mine), len(mine))
+        for target, moment in (("response", "first_response_at"), ("resolution", "completed_at")):
+            states = [t["sla"][target] for t in mine]
+            assert {s: row[target][s] for s in ("met", "breached", "pending")} == {
+                s: states.count(s) for s in ("met", "breached", "pending")
+            }, (row["priority"], target)
+            taken = [
+                (
+                    datetime.fromisoformat(t[moment]) - datetime.fromisoformat(t["created_at"])
+                ).total_seconds()
+                for t in mine
+                if t[moment]
+            ]
+            assert row[target]["median_seconds"] == pytest.approx(percentile(taken, 0.5))
+            assert row[target]["p90_seconds"] == pytest.approx(percentile(taken, 0.9))
+    # Not a vacuous match: every state of each target occurs.
+    for target in ("response", "resolution"):
+        assert {t["sla"][target] for t in shown} >= {"met", "breached", "pending"}, target
