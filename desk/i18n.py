@@ -6,7 +6,7 @@ context where one English word needs two translations. The catalogs are
 ``desk/locale/<lang>/LC_MESSAGES/desk.po`` (and ``colander.po``, for the colander messages
 the schemas give), compiled to ``.mo`` at install (setup.py); English needs none.
 
-The locale of a request: the logged-in user's ``language``, else the best of LOCALES for
+The locale of a request: the authenticated user's ``language``, else the best of LOCALES for
 its ``Accept-Language``, else English.
 """
 
@@ -36,11 +36,15 @@ def C_(context: str, message: str, mapping: Mapping | None = None) -> Translatio
 
 
 def user_language(request: Request) -> str | None:
-    """The logged-in user's language, if set; never read while the database is failing."""
+    """The language of the user this request has authenticated already, if set.
+
+    Never a query of its own: an error answered before authentication (a body too large,
+    in a tween outside the transaction) or while the database fails still gets its words.
+    """
     if isinstance(getattr(request, "exception", None), DBAPIError):
-        return None
-    user = request.user
-    return user.language if user is not None else None
+        return None  # the user's row may need a reload that would fail again
+    identity = request.registry["security_policy"].known_identity(request)
+    return identity.user.language if identity is not None else None
 
 
 def negotiate_locale(request: Request) -> str:
