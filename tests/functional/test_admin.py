@@ -571,6 +571,15 @@ def test_pages_are_in_russian_when_asked(testapp, make, root):
     assert "Accept-Language" in page.headers["Vary"]
 
 
+def test_pages_follow_the_users_language_before_the_browsers(testapp, make, root):
+    testapp.patch_json("/api/auth/profile/", {"language": "ru"}, headers=make.headers(root))
+    for headers in ({}, {"Accept-Language": "en"}):
+        page = testapp.get("/admin/tickets/", headers=headers)
+        assert page.html.select_one("html")["lang"] == "ru"
+        assert "Заявки" in page.text
+        assert "Выйти" in page.text  # the frame, from the template's own _()
+
+
 def test_pages_are_not_cached_and_frame_nowhere(testapp, root):
     page = testapp.get("/admin/")
     assert page.headers["Cache-Control"] == "no-store"
