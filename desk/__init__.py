@@ -39,6 +39,7 @@ def main(global_config: dict, **settings) -> object:
         config.include(".models")
         config.include(".sla")
         config.include(".security")
+        config.include(".i18n")
         config.include("cornice")
         config.include(".openapi")
         config.include(".errors")

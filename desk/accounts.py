@@ -9,10 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .exceptions import AuthenticationFailed, Conflict, InvalidInput
+from .i18n import _
 from .models import RefreshToken, Role, User, username_key, utcnow
 from .passwords import Passwords, password_problem
 
-WRONG_CREDENTIALS = "No active account found with the given credentials."
+WRONG_CREDENTIALS = _("No active account found with the given credentials.")
 
 
 class RefreshTokenReused(AuthenticationFailed):
@@ -35,13 +36,13 @@ def create_user(
 ) -> User:
     """A new user; a username taken in any letter case is a 409, even under a race."""
     if find_user(dbsession, username) is not None:
-        raise Conflict("A user with that username already exists.")
+        raise Conflict(_("A user with that username already exists."))
     user = User(username=username, password_hash=passwords.hash(password), **fields)
     try:
         with dbsession.begin_nested():
             dbsession.add(user)
     except IntegrityError as exc:
-        raise Conflict("A user with that username already exists.") from exc
+        raise Conflict(_("A user with that username already exists.")) from exc
     return user
 
 
@@ -50,7 +51,10 @@ def register(
 ) -> User:
     role = data.pop("role", Role.REQUESTER.value)
     if role not in allowed_roles:
-        raise InvalidInput("role", f"Registration allows only: {', '.join(allowed_roles)}.")
+        allowed = ", ".join(allowed_roles)
+        raise InvalidInput(
+            "role", _("Registration allows only: ${roles}.", mapping={"roles": allowed})
+        )
     return create_user(dbsession, passwords, role=role, **data)
 
 
@@ -108,15 +112,15 @@ def rotate_refresh_token(dbsession: Session, token: str, ttl: int) -> tuple[User
     """Swap a live refresh token for a new one of its family; reuse revokes the family."""
     record = _locked_token(dbsession, token)
     if record is None:
-        raise AuthenticationFailed("The refresh token is invalid or expired.")
+        raise AuthenticationFailed(_("The refresh token is invalid or expired."))
     if record.revoked_at is not None:
         _revoke_family(dbsession, record.family_id)
         raise RefreshTokenReused(
-            "The refresh token is invalid or expired.", record.user_id, record.family_id
+            _("The refresh token is invalid or expired."), record.user_id, record.family_id
         )
     user = dbsession.get(User, record.user_id)
     if record.expires_at <= utcnow() or user is None or not user.is_active:
-        raise AuthenticationFailed("The refresh token is invalid or expired.")
+        raise AuthenticationFailed(_("The refresh token is invalid or expired."))
     record.revoked_at = utcnow()
     return user, issue_refresh_token(dbsession, user, ttl, family_id=record.family_id)
 
@@ -147,7 +151,7 @@ def update_profile(dbsession: Session, passwords: Passwords, user: User, changes
     current_password = changes.pop("current_password", None)
     if new_password is not None:
         if current_password is None or not passwords.verify(user.password_hash, current_password):
-            raise InvalidInput("current_password", "The current password is wrong or missing.")
+            raise InvalidInput("current_password", _("The current password is wrong or missing."))
         problem = password_problem(new_password, user.username)
         if problem:
             raise InvalidInput("password", problem)

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from webob.etag import ETagMatcher
 
 from . import workflow
+from .errors import STATUS_TITLES
 from .exceptions import DeskError, PreconditionFailed
+from .i18n import _, translate
 from .models import Ticket
 from .permissions import Permission
 from .representations import etag
@@ -25,25 +27,38 @@ from .resources import TicketContainer, TicketResource
 
 @dataclass
 class ItemResult:
-    """What became of one item: its HTTP status, and the ticket or the problem."""
+    """What became of one item: its HTTP status, and the ticket or the problem.
+
+    ``message`` is the refusal's detail as a message (an id and its values), for a page that
+    writes it its own way; ``problem`` has it written in the request's language.
+    """
 
     id: int
     action: str
     status: int
     resource: TicketResource | None = None
     problem: dict[str, Any] = field(default_factory=dict)
+    message: Any = None
 
     @property
     def ok(self) -> bool:
         return self.status == 200
 
 
-def refusal(item: dict, status: int, slug: str, title: str, detail: str, errors=None):
-    problem = {"type": f"urn:desk:problem:{slug}", "title": title, "status": status}
-    problem["detail"] = detail
+def refusal(
+    request: Request, item: dict, status: int, slug: str, title: str, detail: str, errors=None
+) -> ItemResult:
+    problem = {
+        "type": f"urn:desk:problem:{slug}",
+        "title": translate(request, title),
+        "status": status,
+        "detail": translate(request, detail),
+    }
     if errors:
-        problem["errors"] = errors
-    return ItemResult(item["id"], item["action"], status, problem=problem)
+        problem["errors"] = [
+            {**error, "description": translate(request, error["description"])} for error in errors
+        ]
+    return ItemResult(item["id"], item["action"], status, problem=problem, message=detail)
 
 
 def check_if_match(ticket: Ticket, if_match: str | None) -> None:
@@ -52,7 +67,7 @@ def check_if_match(ticket: Ticket, if_match: str | None) -> None:
         return
     if etag(ticket) not in ETagMatcher.parse(if_match):
         raise PreconditionFailed(
-            "The ticket has changed since you read it: fetch it again (ETag) and retry."
+            _("The ticket has changed since you read it: fetch it again (ETag) and retry.")
         )
 
 
@@ -79,21 +94,23 @@ def run_item(request: Request, container: TicketContainer, item: dict) -> ItemRe
         resource = None
     if resource is None or not request.has_permission(Permission.TICKET_VIEW, resource):
         # As the single routes: a ticket the caller may not see does not exist for them.
-        return refusal(item, 404, "not-found", "Not Found", "Not found.")
+        return refusal(request, item, 404, "not-found", STATUS_TITLES[404], _("Not found."))
     try:
         with request.dbsession.begin_nested():
             check_if_match(resource.ticket, item.get("if_match"))
             apply(request, resource, item)
     except HTTPForbidden:
         return refusal(
+            request,
             item,
             403,
             "permission-denied",
-            "Forbidden",
-            "You do not have permission to perform this action.",
+            STATUS_TITLES[403],
+            _("You do not have permission to perform this action."),
         )
     except DeskError as error:
-        return refusal(item, error.status, error.slug, error.title, error.detail, error.errors)
+        detail, errors = error.detail, error.errors
+        return refusal(request, item, error.status, error.slug, error.title, detail, errors)
     return ItemResult(item["id"], item["action"], 200, resource=resource)
 
 

@@ -1,4 +1,8 @@
-"""One error path: every failure answers RFC 9457 problem+json, never HTML or a traceback."""
+"""One error path: every failure answers RFC 9457 problem+json, never HTML or a traceback.
+
+The ``title`` and ``detail`` are written in the request's language (``desk.i18n``: the
+user's, else Accept-Language); ``type``, ``status`` and the fields' names never change.
+"""
 
 import logging
 
@@ -8,6 +12,7 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .exceptions import DeskError, TooManyRequests
+from .i18n import _, translate
 from .permissions import Permission
 from .resources import AttachmentResource, Container, TicketResource
 from .security import log_request_event
@@ -32,6 +37,23 @@ STATUS_SLUGS = {
     503: "service-unavailable",
 }
 
+#: problem ``title``s for plain HTTP statuses (their reason phrases), to be translated.
+STATUS_TITLES = {
+    400: _("Bad Request"),
+    401: _("Unauthorized"),
+    403: _("Forbidden"),
+    404: _("Not Found"),
+    405: _("Method Not Allowed"),
+    406: _("Not Acceptable"),
+    409: _("Conflict"),
+    411: _("Length Required"),
+    412: _("Precondition Failed"),
+    413: _("Request Entity Too Large"),
+    415: _("Unsupported Media Type"),
+    500: _("Internal Server Error"),
+    503: _("Service Unavailable"),
+}
+
 
 def problem(
     request,
@@ -43,17 +65,23 @@ def problem(
     errors: list[dict] | None = None,
     headers: dict | None = None,
 ) -> Response:
-    """A problem+json response; ``errors`` lists invalid fields as location/name/description."""
+    """A problem+json response; ``errors`` lists invalid fields as location/name/description.
+
+    ``title``, ``detail`` and the descriptions are messages, written in the request's language.
+    """
     from webob.util import status_reasons
 
+    title = title or STATUS_TITLES.get(status) or status_reasons.get(status, "Error")
     body = {
         "type": PROBLEM_BASE + (slug or STATUS_SLUGS.get(status, "error")),
-        "title": title or status_reasons.get(status, "Error"),
+        "title": translate(request, title),
         "status": status,
-        "detail": detail,
+        "detail": translate(request, detail),
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = [
+            {**error, "description": translate(request, error["description"])} for error in errors
+        ]
     response = Response(status=status, json_body=body, content_type=PROBLEM_JSON, charset="utf-8")
     if headers:
         response.headers.update(headers)
@@ -66,16 +94,17 @@ def cornice_errors(request) -> Response:
         {
             "location": error["location"],
             "name": error["name"],
-            "description": str(error["description"]),
+            # Cornice has translated colander's messages already (request.localizer).
+            "description": translate(request, error["description"]),
         }
         for error in request.errors
     ]
     status = request.errors.status
     if status == 400:
         names = ", ".join(e["name"] or e["location"] for e in errors)
-        detail = f"Invalid input: {names}."
+        detail = _("Invalid input: ${names}.", mapping={"names": names})
         return problem(
-            request, 400, detail, title="Invalid input", slug="validation-error", errors=errors
+            request, 400, detail, title=_("Invalid input"), slug="validation-error", errors=errors
         )
     return problem(request, status, "; ".join(e["description"] for e in errors), errors=errors)
 
@@ -86,9 +115,9 @@ def unauthenticated(request, detail: str | None = None) -> Response:
     if token_rejected:
         challenge += ', error="invalid_token"'
     detail = detail or (
-        "The access token is invalid or expired."
+        _("The access token is invalid or expired.")
         if token_rejected
-        else "Authentication credentials were not provided."
+        else _("Authentication credentials were not provided.")
     )
     return problem(request, 401, detail, headers={"WWW-Authenticate": challenge})
 
@@ -114,7 +143,7 @@ def forbidden(exc, request) -> Response:
         return not_found(HTTPNotFound(), request)
     # A denial by the security policy carries its ACL result; one raised by a view, a reason.
     detail = exc.detail if getattr(exc, "result", None) is None and exc.detail else None
-    return problem(request, 403, detail or "You do not have permission to perform this action.")
+    return problem(request, 403, detail or _("You do not have permission to perform this action."))
 
 
 @notfound_view_config()
@@ -124,7 +153,7 @@ def not_found(exc, request) -> Response:
         request.authenticated_userid is None
     ):
         return unauthenticated(request)
-    return problem(request, 404, "Not found.")
+    return problem(request, 404, _("Not found."))
 
 
 @exception_view_config(DeskError)
@@ -157,8 +186,9 @@ def http_exception(exc: HTTPException, request) -> Response:
         headers["Allow"] = ", ".join(exc.allow)
     detail = exc.detail or exc.explanation or exc.title
     if exc.code == 405:
-        detail = f"Method {request.method} is not allowed here."
-    return problem(request, exc.code, str(detail), title=exc.title, headers=headers)
+        detail = _("Method ${method} is not allowed here.", mapping={"method": request.method})
+    title = STATUS_TITLES.get(exc.code, exc.title)
+    return problem(request, exc.code, detail, title=title, headers=headers)
 
 
 def database_unavailable(exc: DBAPIError) -> bool:
@@ -172,7 +202,7 @@ def database_error(exc: DBAPIError, request) -> Response:
         return problem(
             request,
             503,
-            "The database is unavailable; try again shortly.",
+            _("The database is unavailable; try again shortly."),
             headers={"Retry-After": "5"},
         )
     return server_error(exc, request)
@@ -181,7 +211,7 @@ def database_error(exc: DBAPIError, request) -> Response:
 @exception_view_config(Exception)
 def server_error(exc: Exception, request) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return problem(request, 500, "The server failed to answer this request; it has been logged.")
+    return problem(request, 500, _("The server failed to answer this request; it has been logged."))
 
 
 def includeme(config) -> None:

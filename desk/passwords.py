@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .i18n import _
+
 HASHING_THREADS = os.cpu_count() or 1
 _hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="desk-argon2")
 
@@ -21,13 +23,13 @@ _hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="d
 def password_problem(password: str, username: str | None = None) -> str | None:
     """Why ``password`` is too weak to accept, or None when it is acceptable."""
     if len(password) < 8:
-        return "Must be at least 8 characters."
+        return _("Must be at least 8 characters.")
     if len(password) > 1024:
-        return "Must be at most 1024 characters."
+        return _("Must be at most 1024 characters.")
     if password.isdigit():
-        return "Must not be entirely numeric."
+        return _("Must not be entirely numeric.")
     if username is not None and password.casefold() == username.casefold():
-        return "Must not be the same as the username."
+        return _("Must not be the same as the username.")
     return None
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 
 import colander
 
+from .i18n import _
 from .models import EVENT_KINDS, Priority, Role, TicketStatus
 from .models.user import LANGUAGES
 from .passwords import password_problem
@@ -18,7 +19,7 @@ from .resources import MAX_ID
 # "\ud800", which no database or password hasher can encode.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 CONTROL_CHARACTERS_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-CONTROL_MESSAGE = "Must not contain control characters or invalid Unicode."
+CONTROL_MESSAGE = _("Must not contain control characters or invalid Unicode.")
 #: The same rules as JSON Schema patterns, for the spec (surrogates cannot be written there).
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 MULTILINE_TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
@@ -54,7 +55,7 @@ class StrictMapping(colander.Mapping):
             for key in unknown:
                 error.add(
                     colander.Invalid(
-                        colander.SchemaNode(colander.String(), name=key), "Unknown field."
+                        colander.SchemaNode(colander.String(), name=key), _("Unknown field.")
                     )
                 )
         if error is not None:
@@ -82,7 +83,7 @@ class Text(colander.String):
         if cstruct is colander.null:
             return colander.null
         if not isinstance(cstruct, str):
-            raise colander.Invalid(node, "Must be a string.")
+            raise colander.Invalid(node, _("Must be a string."))
         if self.strip:
             cstruct = cstruct.strip(SURROUNDING_WHITESPACE)
         if self.forbidden.search(cstruct):
@@ -103,9 +104,15 @@ class StrictInt(colander.Int):
         if cstruct is colander.null:
             return colander.null
         if isinstance(cstruct, bool) or not isinstance(cstruct, int):
-            raise colander.Invalid(node, "Must be an integer.")
+            raise colander.Invalid(node, _("Must be an integer."))
         if not self.minimum <= cstruct <= self.maximum:
-            raise colander.Invalid(node, f"Must be between {self.minimum} and {self.maximum}.")
+            raise colander.Invalid(
+                node,
+                _(
+                    "Must be between ${minimum} and ${maximum}.",
+                    mapping={"minimum": self.minimum, "maximum": self.maximum},
+                ),
+            )
         return cstruct
 
 
@@ -116,7 +123,7 @@ class StrictBool(colander.Boolean):
         if cstruct is colander.null:
             return colander.null
         if not isinstance(cstruct, bool):
-            raise colander.Invalid(node, "Must be true or false.")
+            raise colander.Invalid(node, _("Must be true or false."))
         return cstruct
 
 
@@ -132,7 +139,9 @@ class Choice(Text):
         if value is colander.null:
             return value
         if value.upper() not in self.names:
-            raise colander.Invalid(node, f"Must be one of: {', '.join(self.names)}.")
+            raise colander.Invalid(
+                node, _("Must be one of: ${names}.", mapping={"names": ", ".join(self.names)})
+            )
         return value.upper()
 
 
@@ -164,10 +173,13 @@ class QueryInt(colander.Int):
         if cstruct is colander.null:
             return colander.null
         if not isinstance(cstruct, str) or not cstruct.isascii() or not cstruct.isdigit():
-            raise colander.Invalid(node, "Must be a positive integer.")
+            raise colander.Invalid(node, _("Must be a positive integer."))
         value = int(cstruct)
         if value < 1 or (self.maximum is not None and value > self.maximum):
-            raise colander.Invalid(node, f"Must be at least 1 and at most {self.maximum}.")
+            raise colander.Invalid(
+                node,
+                _("Must be at least 1 and at most ${maximum}.", mapping={"maximum": self.maximum}),
+            )
         return value
 
 
@@ -176,7 +188,7 @@ class QueryText(Text):
 
     def deserialize(self, node, cstruct):
         if isinstance(cstruct, list):
-            raise colander.Invalid(node, "Give this parameter once.")
+            raise colander.Invalid(node, _("Give this parameter once."))
         return super().deserialize(node, cstruct)
 
 
@@ -198,7 +210,10 @@ class QueryChoices(colander.SchemaType):
             values.extend(part.strip() for part in item.split(",") if part.strip())
         known = [self.by_folded_name.get(value.casefold()) for value in values]
         if None in known or not known:
-            raise colander.Invalid(node, f"Each value must be one of: {', '.join(self.names)}.")
+            raise colander.Invalid(
+                node,
+                _("Each value must be one of: ${names}.", mapping={"names": ", ".join(self.names)}),
+            )
         return list(dict.fromkeys(known))
 
 
@@ -210,7 +225,7 @@ class QueryBool(colander.SchemaType):
             return True
         if isinstance(cstruct, str) and cstruct.lower() in ("false", "0", "no"):
             return False
-        raise colander.Invalid(node, "Must be true or false.")
+        raise colander.Invalid(node, _("Must be true or false."))
 
 
 class QueryTimestamp(colander.SchemaType):
@@ -220,7 +235,7 @@ class QueryTimestamp(colander.SchemaType):
         if cstruct is colander.null:
             return colander.null
         if not isinstance(cstruct, str):
-            raise colander.Invalid(node, "Give this parameter once.")
+            raise colander.Invalid(node, _("Give this parameter once."))
         try:
             if len(cstruct) == 10:
                 value = datetime.combine(date.fromisoformat(cstruct), time())
@@ -230,7 +245,7 @@ class QueryTimestamp(colander.SchemaType):
             # The database compares in UTC: a time that UTC cannot express is no filter.
             value.astimezone(UTC)
         except (ValueError, OverflowError) as exc:
-            raise colander.Invalid(node, "Must be an ISO 8601 date or date-time.") from exc
+            raise colander.Invalid(node, _("Must be an ISO 8601 date or date-time.")) from exc
         return value
 
 
@@ -243,7 +258,7 @@ def query(typ: colander.SchemaType, description: str, **kw) -> colander.SchemaNo
 
 def validate_username(node, value: str) -> None:
     if not 1 <= len(value) <= 150 or not USERNAME_PATTERN.match(value):
-        raise colander.Invalid(node, "1 to 150 characters: letters, digits and @ . + - _ only.")
+        raise colander.Invalid(node, _("1 to 150 characters: letters, digits and @ . + - _ only."))
 
 
 def validate_new_password(node, value: dict) -> None:
@@ -712,7 +727,9 @@ def validate_bulk_item(node, value: dict) -> None:
     taken = BULK_FIELDS[value["action"]]
     for name in ("executor_id", "priority", "reason"):
         if name in value and name not in taken:
-            error[name] = f"Not used by the action {value['action']}."
+            error[name] = _(
+                "Not used by the action ${action}.", mapping={"action": value["action"]}
+            )
     needed = BULK_REQUIRED.get(value["action"])
     if needed and needed not in value:
         error[needed] = "Required"

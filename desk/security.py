@@ -300,6 +300,10 @@ class DeskSecurityPolicy:
     def identity(self, request) -> Identity | None:
         return self.identity_cache.get_or_create(request)
 
+    def known_identity(self, request) -> Identity | None:
+        """The identity if this request has already been authenticated; never a query."""
+        return self.identity_cache.get(request, None)
+
     def authenticated_userid(self, request) -> int | None:
         identity = self.identity(request)
         return identity.user.id if identity else None

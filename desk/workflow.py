@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, lazyload
 
 from .exceptions import InvalidInput, TransitionNotAllowed
+from .i18n import C_, _
 from .models import Comment, Priority, Role, Ticket, TicketEvent, TicketStatus, User, utcnow
 from .permissions import Permission
 from .sla import sla_policy
@@ -29,6 +30,34 @@ NEW, ASSIGNED, IN_PROGRESS, WAITING, DONE, CANCELLED = (
 ALL_STATUSES = frozenset(TicketStatus)
 #: The statuses that are not final: a ticket in one may still be routed and changed.
 OPEN_STATUSES = frozenset({NEW, ASSIGNED, IN_PROGRESS, WAITING})
+
+
+def not_allowed(action: str, status: str) -> TransitionNotAllowed:
+    """The refusal of ``action`` in ``status``: a message id and its values, not a text.
+
+    The status is the ticket's code (``DONE``), as the API writes it; the admin shows its label.
+    """
+    return TransitionNotAllowed(
+        _(
+            "Cannot ${action} a ticket whose status is ${status}.",
+            mapping={"action": ACTION_NAMES[action], "status": TicketStatus(status)},
+        )
+    )
+
+
+#: The actions as a refusal names them (``Cannot cancel a ticket ...``).
+ACTION_NAMES = {
+    "edit": C_("action", "edit"),
+    "assign": C_("action", "assign"),
+    "start": C_("action", "start"),
+    "execute": C_("action", "execute"),
+    "cancel": C_("action", "cancel"),
+    "wait": C_("action", "wait"),
+    "resume": C_("action", "resume"),
+    "comment": C_("action", "comment"),
+    "remove an attachment of": C_("action", "remove an attachment of"),
+    "prioritize": C_("action", "prioritize"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,9 +80,7 @@ class Action:
             return
         if not any(request.has_permission(p, resource) for p, _ in self.rules):
             raise HTTPForbidden()
-        raise TransitionNotAllowed(
-            f"Cannot {self.name} a ticket whose status is {resource.ticket.status}."
-        )
+        raise not_allowed(self.name, resource.ticket.status)
 
 
 ACTIONS = {
@@ -289,7 +316,7 @@ def edit_ticket(dbsession: Session, ticket: Ticket, actor: User, changes: dict) 
 def find_executor(dbsession: Session, executor_id: int) -> User:
     executor = dbsession.get(User, executor_id)
     if executor is None or executor.role != Role.EXECUTOR or not executor.is_active:
-        raise InvalidInput("executor_id", "Must be the id of an active executor.")
+        raise InvalidInput("executor_id", _("Must be the id of an active executor."))
     return executor
 
 
@@ -317,7 +344,7 @@ def execute(
     """Move an assigned (or waiting) ticket to IN_PROGRESS or DONE; ``comment`` is kept as a
     comment."""
     if status == IN_PROGRESS and ticket.status not in (ASSIGNED, WAITING):
-        raise TransitionNotAllowed(f"Cannot start a ticket whose status is {ticket.status}.")
+        raise not_allowed("start", ticket.status)
     previous = _move(ticket, status)
     if status == DONE:
         ticket.completed_at = ticket.updated_at
@@ -370,7 +397,7 @@ def waiting_from(dbsession: Session, ticket: Ticket) -> str:
 def resume(dbsession: Session, ticket: Ticket, actor: User | None) -> Ticket:
     """Take a WAITING ticket back to the status it came from."""
     if ticket.status != WAITING:
-        raise TransitionNotAllowed(f"Cannot resume a ticket whose status is {ticket.status}.")
+        raise not_allowed("resume", ticket.status)
     back = waiting_from(dbsession, ticket)
     previous = _move(ticket, back)
     _record(dbsession, ticket, actor, "status_changed", from_status=previous, to_status=back)

@@ -11,6 +11,7 @@ from jinja2 import StrictUndefined
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from ..i18n import DOMAIN
 from .bulk import add_bulk_views
 from .models import REGISTRY
 from .routes import PREFIX, add_routes
@@ -23,6 +24,8 @@ def is_admin_request(request: Request) -> bool:
 
 
 def setup_jinja2(config: Configurator) -> None:
+    # The templates' _() and {% trans %} translate in the domain "desk" (desk.i18n).
+    config.add_settings({"jinja2.i18n.domain": DOMAIN})
     config.include("pyramid_jinja2")
 
     def configure_environment() -> None:

@@ -12,11 +12,12 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..attachments.download import file_response
+from ..i18n import N_
 from ..models import Attachment, Ticket
 from ..permissions import Permission
 from ..resources import MAX_ID, parse_id
 from .i18n import Translator, translator
-from .registry import N_, Column, Filter, ModelAdmin, Panel
+from .registry import Column, Filter, ModelAdmin, Panel
 from .rendering import format_value
 from .routes import PREFIX
 from .users import is_true, yes_no

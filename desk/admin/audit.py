@@ -54,7 +54,7 @@ def describe(action: AdminAction, _: Translator) -> str:
             for name, (old, new) in action.data.get("changes", {}).items()
         )
     if action.kind == "created":
-        return _("role: {role}", role=_(action.data.get("role", "")))
+        return _("role: ${role}", role=_(action.data.get("role", "")))
     return ""
 
 

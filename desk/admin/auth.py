@@ -89,7 +89,7 @@ def log_in(request: Request) -> Response:
         throttle.check(request.dbsession, data["username"], address)
     except TooManyRequests as exc:
         message = _(
-            "Too many failed logins; try again in {seconds} seconds.", seconds=exc.retry_after
+            "Too many failed logins; try again in ${seconds} seconds.", seconds=exc.retry_after
         )
         response = login_page(request, message=message, status=429)
         response.headers["Retry-After"] = str(exc.retry_after)

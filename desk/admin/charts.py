@@ -188,7 +188,7 @@ def charts(request: Request) -> Response:
     medians = median_hours(request, today)
 
     def hours(value: float | None) -> str:
-        return "—" if value is None else _("{hours} h", hours=f"{value:.1f}")
+        return "—" if value is None else _("${hours} h", hours=f"{value:.1f}")
 
     return page(
         request,

@@ -7,12 +7,13 @@ channel.
 
 from pyramid.request import Request
 
+from ..i18n import N_
 from ..models import Delivery
 from ..models.notifications import CHANNELS, DELIVERY_STATUSES
 from ..permissions import Permission
 from ..resources import parse_id
 from .i18n import translator
-from .registry import N_, Column, Filter, ModelAdmin
+from .registry import Column, Filter, ModelAdmin
 
 
 def codes(values: tuple[str, ...]):

@@ -18,9 +18,9 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import database_unavailable
 from ..exceptions import DeskError
+from ..i18n import N_
 from ..security import log_request_event
 from .i18n import translator
-from .registry import N_
 from .rendering import page
 from .routes import LOGIN, PREFIX
 

@@ -6,11 +6,12 @@ Read-only, as history is; each filter is backed by an index of ``ticket_events``
 
 from pyramid.request import Request
 
+from ..i18n import N_
 from ..models import TicketEvent
 from ..permissions import Permission
 from ..resources import parse_id
 from .i18n import translator
-from .registry import N_, Column, DateFilter, Filter, ModelAdmin
+from .registry import Column, DateFilter, Filter, ModelAdmin
 from .tickets import event_details
 
 KINDS = ("created", "edited", "assigned", "status_changed", "cancelled", "commented")

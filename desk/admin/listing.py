@@ -25,6 +25,7 @@ from pyramid.request import Request
 from sqlalchemy import Select, func, literal_column, or_, select
 
 from ..exceptions import InvalidInput
+from ..i18n import _
 from ..lists import TicketList
 from ..models import Priority, Ticket
 from ..pagination import Ordering, count_query
@@ -136,7 +137,7 @@ def ordering_of(admin: ModelAdmin, name: str | None) -> Ordering | None:
     if not name:
         return None
     if name.removeprefix("-") not in admin.orderings:
-        raise InvalidInput(ORDER, "Unknown sort order.", "querystring")
+        raise InvalidInput(ORDER, _("Unknown sort order."), "querystring")
     keys = admin.orderings[name.removeprefix("-")]
     return Ordering(name, keys, descending=name.startswith("-"))
 

@@ -5,8 +5,9 @@ read-only list (filters by actor, kind, ticket; a date range; exports), in some 
 
 It gets a navigation entry, a list (filtered, sortable, paginated) and detail pages, each
 guarded by its permission; an ``edit_schema`` with ``save``, a ``create_schema`` with
-``create``, or ``actions`` add those pages. Its labels go into ``desk.admin.i18n``'s
-Russian catalog (a test lists any that are missing).
+``create``, or ``actions`` add those pages. Its labels, marked
+with ``N_``, go into the catalogs by extraction (README, "Translations"; a test fails while
+``desk.pot`` lacks one or a language leaves one untranslated).
 """
 
 from .attachments import ATTACHMENTS

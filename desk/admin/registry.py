@@ -20,11 +20,6 @@ from ..permissions import Permission
 Choices = Callable[[Request], list[tuple[str, str]]]
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Mark ``message`` for translation; it is translated where it is shown."""
-    return message
-
-
 @dataclass(frozen=True)
 class Column:
     """A value shown in the list or on the detail page.

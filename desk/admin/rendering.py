@@ -42,7 +42,7 @@ def format_value(value: Any, _: Translator) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S UTC")
     if isinstance(value, Enum):
-        return _(value.name)
+        return _(value.name)  # its label
     return str(value)
 
 
@@ -74,13 +74,15 @@ def page(
     *,
     with_user: bool = True,
 ) -> Response:
-    """``template`` rendered with ``values`` and the frame's: translator, CSRF token, flashes.
+    """``template`` rendered with ``values`` and the frame's: code labels, CSRF token, flashes.
 
+    Templates translate with pyramid_jinja2's i18n extension (``_()``, ``{% trans %}``), in
+    the request's locale; ``label(code)`` shows a status, priority or role code.
     Error pages pass ``with_user=False`` so that rendering them never needs the database.
     """
     _ = translator(request)
     frame = {
-        "_": _,
+        "label": _,
         "locale": _.locale,
         "csrf_token": get_csrf_token(request),
         "flashes": [

@@ -22,6 +22,7 @@ from sqlalchemy import not_, select
 
 from .. import bulk, schemas, workflow
 from ..exceptions import InvalidInput
+from ..i18n import N_
 from ..lists import unmet_target_due_before
 from ..models import Priority, Role, Ticket, TicketEvent, TicketStatus, User, utcnow
 from ..permissions import Permission
@@ -39,7 +40,6 @@ from . import forms
 from .attachments import attachments
 from .i18n import Translator, translator
 from .registry import (
-    N_,
     BulkAction,
     BulkOutcome,
     Choices,
@@ -167,12 +167,12 @@ def event_details(event: TicketEvent, usernames: dict, _: Translator) -> list[st
         ]
         return [f"{_('Executor')}: {names[0]} → {names[1]}"]
     if event.kind == "cancelled" and data.get("reason"):
-        return [_("reason: {reason}", reason=data["reason"])]
+        return [_("reason: ${reason}", reason=data["reason"])]
     if event.kind in ("attachment_added", "attachment_removed"):
         name = data.get("filename", "")
         return [f"{name} ({_('internal')})" if data.get("internal") else name]
     if event.kind == "commented":
-        note = _("comment #{id}", id=data.get("comment_id"))
+        note = _("comment #${id}", id=data.get("comment_id"))
         return [f"{note} ({_('internal')})" if data.get("internal") else note]
     return []
 
@@ -274,7 +274,7 @@ def change_priority(request: Request, ticket: Ticket, values: dict) -> str | Non
     if Priority(ticket.priority).name == values["priority"]:
         _ = translator(request)
         return _(
-            "The priority is already {priority}: nothing changed.", priority=_(values["priority"])
+            "The priority is already ${priority}: nothing changed.", priority=_(values["priority"])
         )
     workflow.edit_ticket(request.dbsession, ticket, request.user, {"priority": values["priority"]})
     return None
@@ -297,7 +297,7 @@ def bulk_run(action: str) -> Callable[[Request, list[int], dict], list[BulkOutco
                 result.id,
                 labels.get(result.id, f"#{result.id}"),
                 result.ok,
-                "" if result.ok else refusal_text(result.problem, _),
+                "" if result.ok else refusal_text(result, _),
             )
             for result in bulk.run_items(request, items)
         ]
@@ -305,14 +305,14 @@ def bulk_run(action: str) -> Callable[[Request, list[int], dict], list[BulkOutco
     return run
 
 
-def refusal_text(problem: dict, _: Translator) -> str:
+def refusal_text(result: bulk.ItemResult, _: Translator) -> str:
     """Why an item was refused, in the page's language: the fields' reasons, else the detail."""
-    errors = problem.get("errors")
+    errors = result.problem.get("errors")
     if errors:
-        return " ".join(f"{_(e['name'])}: {_(e['description'])}" for e in errors)
-    if problem["status"] == 404:
+        return " ".join(f"{_(e['name'])}: {e['description']}" for e in errors)
+    if result.status == 404:
         return _("No such ticket.")
-    return _(problem["detail"])
+    return _(result.message)
 
 
 def comment(request: Request, ticket: Ticket, values: dict) -> None:

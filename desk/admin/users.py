@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..exceptions import Conflict, DeskError, InvalidInput
+from ..i18n import N_
 from ..models import Role, User
 from ..passwords import password_problem
 from ..permissions import Permission
@@ -25,7 +26,7 @@ from ..schemas import (
 )
 from . import audit, forms
 from .i18n import translator
-from .registry import N_, BulkAction, BulkOutcome, Column, Filter, ModelAdmin, Panel, RowAction
+from .registry import BulkAction, BulkOutcome, Column, Filter, ModelAdmin, Panel, RowAction
 
 
 def role_choices(request: Request) -> list[tuple[str, str]]:

@@ -347,7 +347,7 @@ def create_view(request: Request, admin: ModelAdmin) -> Response:
     }
     return form_page(
         request,
-        title=_("Add {model}", model=_(admin.label_singular).lower()),
+        title=_("Add ${model}", model=_(admin.label_singular).lower()),
         schema=schema,
         values=defaults,
         back=list_path(request, admin),

@@ -8,6 +8,7 @@ import colander
 from pyramid.request import Request
 
 from ..exceptions import InvalidInput
+from ..i18n import N_
 from ..models import EVENT_KINDS, Webhook, utcnow
 from ..notifications import payloads, queue
 from ..notifications.config import registry_config
@@ -15,7 +16,7 @@ from ..notifications.webhooks import TargetRefused, new_secret, validate_target
 from ..permissions import Permission
 from ..schemas import text
 from .i18n import translator
-from .registry import N_, Column, ModelAdmin, RowAction
+from .registry import Column, ModelAdmin, RowAction
 
 
 def kinds_label(request: Request, webhook: Webhook) -> str:
@@ -83,7 +84,7 @@ class NoFields(colander.MappingSchema):
 
 def rotate(request: Request, webhook: Webhook, values: dict) -> str:
     webhook.secret, webhook.updated_at = new_secret(), utcnow()
-    return translator(request)("New secret (shown once): {secret}", secret=webhook.secret)
+    return translator(request)("New secret (shown once): ${secret}", secret=webhook.secret)
 
 
 def ping(request: Request, webhook: Webhook, values: dict) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..exceptions import DeskError
+from ..i18n import _
 from ..models import AttachmentChunk
 from .config import AttachmentSettings
 
@@ -32,7 +33,7 @@ class StorageUnavailable(DeskError):
 
     status = 503
     slug = "storage-unavailable"
-    title = "Service Unavailable"
+    title = _("Service Unavailable")
 
 
 class Storage(Protocol):

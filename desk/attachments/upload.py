@@ -15,6 +15,7 @@ from tempfile import SpooledTemporaryFile
 from multipart import MultipartError, ParserLimitReached, PushMultipartParser, parse_options_header
 
 from ..exceptions import BodyTooLarge, DeskError, InvalidInput, UnsupportedMediaType
+from ..i18n import _
 from .config import AttachmentSettings
 
 READ_SIZE = 64 * 1024
@@ -29,13 +30,13 @@ TEXT_FIELDS = ("comment_id",)
 
 class UnsupportedFileType(UnsupportedMediaType):
     slug = "unsupported-file-type"
-    title = "File type not accepted"
+    title = _("File type not accepted")
 
 
 class LengthRequired(DeskError):
     status = 411
     slug = "length-required"
-    title = "Length Required"
+    title = _("Length Required")
 
 
 @dataclass
