@@ -17,7 +17,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, and_, cast, func, literal_column, not_, or_, select
+from sqlalchemy import BigInteger, Row, Select, and_, cast, func, literal_column, not_, or_, select
 
 from . import workflow
 from .models import CountScope, Priority, Ticket, TicketCount, User, utcnow
@@ -79,7 +79,7 @@ class TicketList:
     def from_query(
         cls,
         scope: str,
-        user: User,
+        user: User | Row,
         params: dict,
         exact_count_limit: int | None = DEFAULT_EXACT_COUNT_LIMIT,
     ) -> "TicketList":

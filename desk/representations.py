@@ -7,6 +7,8 @@ up in the registry, which cost more than the rest of a ticket's representation.
 
 from datetime import datetime
 
+from sqlalchemy import Row
+
 from .models import Comment, Priority, Ticket, TicketEvent, TicketStatus, User, utcnow
 from .resources import TicketContainer, TicketResource
 from .sla.levels import target_state
@@ -23,7 +25,8 @@ def user_ref(user: User | None) -> dict | None:
     return {"id": user.id, "username": user.username} if user else None
 
 
-def user_json(user: User) -> dict:
+def user_json(user: User | Row) -> dict:
+    """A user: an ORM ``User`` or a row with its columns (``request.caller``)."""
     return {
         "id": user.id,
         "username": user.username,
