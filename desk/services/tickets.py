@@ -109,6 +109,7 @@ def list_tickets(request, scope: str) -> dict:
         lambda rows: ticket_list_json(request, container, rows),
         counting=tickets.count(),
         count_limit=tickets.count_limit,
+        entities=False,
     )
 
 
