@@ -2,7 +2,11 @@
 
 A ``TicketList`` is built from a list's validated query string (or the admin's filters) and
 says everything about the list; ``select()`` is its rows and ``count()`` the statement of its
-count. The count is decided from the fields, never from a statement:
+count. The rows are Core rows (``LIST_COLUMNS``: the ticket's columns and its people's
+usernames, one joined SELECT), which the API renders straight to JSON: a page needs values,
+not ORM objects and their identity map.
+
+The count is decided from the fields, never from a statement:
 
 - only the scope, statuses and priorities set: the sum of a few ``ticket_counts`` rows, kept
   exact by the triggers of migration 0002;
@@ -23,11 +27,12 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, and_, cast, func, literal_column, not_, or_, select
+from sqlalchemy import BigInteger, Row, Select, and_, cast, func, literal_column, not_, or_, select
 
 from . import workflow
 from .models import CountScope, Priority, Ticket, TicketCount, User, utcnow
 from .pagination import Ordering
+from .queries import TICKET_COLUMNS as T
 from .queries import ticket_ordering, ticket_search
 
 #: ``desk.search.exact_count_limit``'s default: Elasticsearch's ``track_total_hits`` default.
@@ -41,6 +46,18 @@ OPEN_STATUSES = tuple(sorted(status.value for status in workflow.OPEN_STATUSES))
 #: The orderings by a due time; a list in one of them leaves out tickets without that time
 #: (keyset cursors cannot step over NULLs).
 DUE_ORDERINGS = ("response_due_at", "resolution_due_at")
+
+_REQUESTERS = User.__table__.alias("requester")
+_EXECUTORS = User.__table__.alias("executor")
+#: A list row: every column of the ticket, and its requester's and executor's usernames.
+LIST_COLUMNS = (
+    *Ticket.__table__.c,
+    _REQUESTERS.c.username.label("requester_username"),
+    _EXECUTORS.c.username.label("executor_username"),
+)
+LIST_FROM = Ticket.__table__.join(_REQUESTERS, _REQUESTERS.c.id == T.requester_id).outerjoin(
+    _EXECUTORS, _EXECUTORS.c.id == T.executor_id
+)
 
 
 def no_target_due_before(moment: datetime, inclusive: bool = False):
@@ -63,12 +80,12 @@ def unmet_target_due_before(moment: datetime, inclusive: bool = False):
     so that its negation is the complement."""
     before = (lambda due: due <= moment) if inclusive else (lambda due: due < moment)
     response = and_(
-        Ticket.first_response_at.is_(None),
-        Ticket.response_due_at.is_not(None),
-        before(Ticket.response_due_at),
+        T.first_response_at.is_(None),
+        T.response_due_at.is_not(None),
+        before(T.response_due_at),
     )
-    resolution = and_(Ticket.resolution_due_at.is_not(None), before(Ticket.resolution_due_at))
-    return and_(Ticket.status.in_(OPEN_STATUSES), or_(response, resolution))
+    resolution = and_(T.resolution_due_at.is_not(None), before(T.resolution_due_at))
+    return and_(T.status.in_(OPEN_STATUSES), or_(response, resolution))
 
 
 @dataclass(frozen=True)
@@ -100,7 +117,7 @@ class TicketList:
     def from_query(
         cls,
         scope: str,
-        user: User,
+        user: User | Row,
         params: dict,
         exact_count_limit: int | None = DEFAULT_EXACT_COUNT_LIMIT,
     ) -> "TicketList":
@@ -134,30 +151,30 @@ class TicketList:
         """The WHERE terms of the list, in a fixed order (statements cache per shape)."""
         terms = []
         if self.scope == "own":
-            terms.append(Ticket.requester_id == self.user)
+            terms.append(T.requester_id == self.user)
         elif self.scope == "assigned":
-            terms.append(Ticket.executor_id == self.user)
+            terms.append(T.executor_id == self.user)
         if self.statuses is not None:
-            terms.append(Ticket.status.in_(self.statuses))
+            terms.append(T.status.in_(self.statuses))
         if self.priorities is not None:
-            terms.append(Ticket.priority.in_(self.priorities))
+            terms.append(T.priority.in_(self.priorities))
         if self.executor_id is not None:
-            terms.append(Ticket.executor_id == self.executor_id)
+            terms.append(T.executor_id == self.executor_id)
         if self.requester_id is not None:
-            terms.append(Ticket.requester_id == self.requester_id)
+            terms.append(T.requester_id == self.requester_id)
         if self.search:
             terms.append(ticket_search(self.search))
         if self.created_after is not None:
-            terms.append(Ticket.created_at >= self.created_after)
+            terms.append(T.created_at >= self.created_after)
         if self.created_before is not None:
-            terms.append(Ticket.created_at < self.created_before)
+            terms.append(T.created_at < self.created_before)
         if self.overdue is not None:
             overdue = unmet_target_due_before(self.as_of or utcnow(), inclusive=True)
             terms.append(overdue if self.overdue else not_(overdue))
         if self.due_before is not None:
             terms.append(unmet_target_due_before(self.due_before))
         if self.due_ordering:
-            terms.append(getattr(Ticket, self.due_ordering).is_not(None))
+            terms.append(T[self.due_ordering].is_not(None))
         return terms
 
     @property
@@ -167,8 +184,9 @@ class TicketList:
         return field if field in DUE_ORDERINGS else None
 
     def select(self) -> Select:
-        """The list's tickets, unordered (pages add ``order()``'s keys and their window)."""
-        return select(Ticket).where(*self.criteria())
+        """The list's rows (``LIST_COLUMNS``), unordered (pages add ``order()``'s keys and
+        their window)."""
+        return select(*LIST_COLUMNS).select_from(LIST_FROM).where(*self.criteria())
 
     def order(self) -> Ordering:
         return ticket_ordering(self.ordering)
@@ -230,7 +248,7 @@ class TicketList:
             return _counter_select(SCOPES[self.scope], self.user, self.statuses, self.priorities)
         if self.counted_by_complement:
             return self._complement_count()
-        rows = select(literal_column("1")).select_from(Ticket).where(*self.criteria())
+        rows = select(literal_column("1")).select_from(Ticket.__table__).where(*self.criteria())
         if self.count_limit is not None:
             # The limit is written into the SQL: one statement (and one plan) per limit.
             rows = rows.limit(literal_column(str(int(self.count_limit) + 1)))

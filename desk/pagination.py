@@ -102,17 +102,21 @@ def _literal(number: int):
     return literal_column(str(int(number)))
 
 
-def _page_and_count(dbsession: Session, statement: Select, count: Select) -> tuple[list, int]:
+def _page_and_count(
+    dbsession: Session, statement: Select, count: Select, entities: bool
+) -> tuple[list, int]:
     """The rows of ``statement`` and the list's count, in one statement and one snapshot.
 
     The count rides along as an uncorrelated scalar subquery, which PostgreSQL and SQLite
-    evaluate once; it is None when there is no row to carry it.
+    evaluate once; it is None when there is no row to carry it. With ``entities``, each row
+    is the ORM object it selects; else the row itself (with the count as ``desk_list_count``).
     """
     total = count.scalar_subquery().correlate(None).label("desk_list_count")
-    result = dbsession.execute(statement.add_columns(total)).unique().all()
-    if not result:
+    result = dbsession.execute(statement.add_columns(total))
+    rows = result.unique().all() if entities else result.all()
+    if not rows:
         return [], None
-    return [row[0] for row in result], int(result[0][-1] or 0)
+    return [row[0] for row in rows] if entities else rows, int(rows[0][-1] or 0)
 
 
 def paginate(
@@ -123,12 +127,14 @@ def paginate(
     serialize,
     counting: Select | None = None,
     count_limit: int | None = None,
+    entities: bool = True,
 ) -> dict:
     """One page of ``query`` in ``ordering``, serialized by ``serialize(rows)``.
 
     ``counting`` is the SELECT of the list's count (default ``count_query(query)``); with
     ``count_limit``, it counts at most ``count_limit + 1`` rows and the page says whether
-    the count is exact.
+    the count is exact. ``entities``: ``query`` selects one ORM entity, and ``serialize``
+    gets those objects; else it gets the Core rows of ``query``'s columns.
     """
     params = request.validated.get("querystring", {})
     size = params.get("page_size", DEFAULT_PAGE_SIZE)
@@ -141,7 +147,7 @@ def paginate(
         key, backward = decode_cursor(ordering, cursor)
         window = query.where(ordering.after(key, reverse=backward))
         window = window.order_by(*ordering.order_by(reverse=backward)).limit(_literal(size + 1))
-        rows, count = _page_and_count(dbsession, window, counting)
+        rows, count = _page_and_count(dbsession, window, counting, entities)
         if count is None:  # nothing past the cursor: the count alone
             count = int(dbsession.scalar(counting) or 0)
         more = len(rows) > size
@@ -154,7 +160,7 @@ def paginate(
         window = query.order_by(*ordering.order_by()).limit(_literal(size))
         if page > 1:
             window = window.offset(_literal((page - 1) * size))
-        rows, count = _page_and_count(dbsession, window, counting)
+        rows, count = _page_and_count(dbsession, window, counting, entities)
         if page > 1 and not rows:
             raise HTTPNotFound("Invalid page: past the last one.")
         if count is None:  # the first page is empty, in the same snapshot: so is the list

@@ -11,14 +11,18 @@ EVENTS_OLDEST_FIRST = Ordering("id", (TicketEvent.id,), descending=False)
 #: The ticket columns that ``search`` looks in.
 SEARCHED_COLUMNS = ("title", "description")
 
+#: The ``tickets`` table's columns. Ticket lists are Core statements (``desk.lists``): their
+#: filters and sort keys name the table's columns, which ORM queries accept as well.
+TICKET_COLUMNS = Ticket.__table__.c
+
 TICKET_SORT_KEYS = {
-    "created_at": (Ticket.created_at, Ticket.id),
-    "updated_at": (Ticket.updated_at, Ticket.id),
-    "priority": (Ticket.priority, Ticket.id),
-    "id": (Ticket.id,),
+    "created_at": (TICKET_COLUMNS.created_at, TICKET_COLUMNS.id),
+    "updated_at": (TICKET_COLUMNS.updated_at, TICKET_COLUMNS.id),
+    "priority": (TICKET_COLUMNS.priority, TICKET_COLUMNS.id),
+    "id": (TICKET_COLUMNS.id,),
     # Service levels: a list ordered by a due time holds the tickets that have one.
-    "response_due_at": (Ticket.response_due_at, Ticket.id),
-    "resolution_due_at": (Ticket.resolution_due_at, Ticket.id),
+    "response_due_at": (TICKET_COLUMNS.response_due_at, TICKET_COLUMNS.id),
+    "resolution_due_at": (TICKET_COLUMNS.resolution_due_at, TICKET_COLUMNS.id),
 }
 USER_SORT_KEYS = {
     "username": (User.username_key, User.id),
@@ -57,7 +61,7 @@ def contains(column, text: str):
 def ticket_search(text: str):
     """The ``search`` filter of ticket lists: ``text`` in the title or the description
     (PostgreSQL's trigram indexes serve it)."""
-    return or_(*(contains(getattr(Ticket, column), text) for column in SEARCHED_COLUMNS))
+    return or_(*(contains(TICKET_COLUMNS[column], text) for column in SEARCHED_COLUMNS))
 
 
 def comment_query(ticket: Ticket, include_internal: bool) -> Select:

@@ -7,6 +7,8 @@ up in the registry, which cost more than the rest of a ticket's representation.
 
 from datetime import datetime
 
+from sqlalchemy import Row
+
 from .models import Comment, Priority, Ticket, TicketEvent, TicketStatus, User, utcnow
 from .resources import TicketContainer, TicketResource
 from .sla.levels import target_state
@@ -23,7 +25,8 @@ def user_ref(user: User | None) -> dict | None:
     return {"id": user.id, "username": user.username} if user else None
 
 
-def user_json(user: User) -> dict:
+def user_json(user: User | Row) -> dict:
+    """A user: an ORM ``User`` or a row with its columns (``request.caller``)."""
     return {
         "id": user.id,
         "username": user.username,
@@ -42,20 +45,44 @@ def user_json(user: User) -> dict:
 def ticket_json(request, resource: TicketResource, actions: list[str] | None = None) -> dict:
     """A ticket; ``actions`` are its ``allowed_actions`` when the caller knows them already."""
     ticket = resource.ticket
+    if actions is None:
+        actions = allowed_actions(request, resource)
+    return ticket_fields(ticket, user_ref(ticket.requester), user_ref(ticket.executor), actions)
+
+
+def ticket_row_json(row: Row, actions: list[str], now: datetime) -> dict:
+    """A ticket from a list row (``desk.lists.LIST_COLUMNS``): the same as ``ticket_json``."""
+    requester = {"id": row.requester_id, "username": row.requester_username}
+    executor = (
+        {"id": row.executor_id, "username": row.executor_username}
+        if row.executor_id is not None
+        else None
+    )
+    return ticket_fields(row, requester, executor, actions, now)
+
+
+def ticket_fields(
+    ticket: Ticket | Row,
+    requester: dict | None,
+    executor: dict | None,
+    actions: list[str],
+    now: datetime | None = None,
+) -> dict:
+    """A ticket's representation, from anything with its columns as attributes."""
     return {
         "id": ticket.id,
         "title": ticket.title,
         "description": ticket.description,
         "status": ticket.status,
         "priority": PRIORITY_NAMES[ticket.priority],
-        "requester": user_ref(ticket.requester),
-        "executor": user_ref(ticket.executor),
+        "requester": requester,
+        "executor": executor,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
         "assigned_at": iso(ticket.assigned_at),
         "completed_at": iso(ticket.completed_at),
-        "allowed_actions": actions if actions is not None else allowed_actions(request, resource),
-        **service_level_json(ticket),
+        "allowed_actions": actions,
+        **service_level_json(ticket, now),
     }
 
 
@@ -77,21 +104,23 @@ def service_level_json(ticket: Ticket, now=None) -> dict:
     }
 
 
-def ticket_list_json(request, container: TicketContainer, tickets: list[Ticket]) -> list[dict]:
-    """A page of tickets, ``allowed_actions`` computed once per (status, requester, executor).
+def ticket_list_json(request, container: TicketContainer, rows: list[Row]) -> list[dict]:
+    """A page of list rows, ``allowed_actions`` computed once per (status, requester,
+    executor).
 
     A ticket's permissions are its ACL's (its requester's and executor's entries), then its
     container's and the root's, and the actions depend on its status besides: two tickets of
-    one page that agree on those three get the same actions from the same policy.
+    one page that agree on those three get the same actions from the same policy. The ACL
+    reads the row's columns as it reads a ``Ticket``'s.
     """
     actions: dict[tuple, list[str]] = {}
+    now = utcnow()
     answers = []
-    for ticket in tickets:
-        resource = TicketResource(ticket, container)
-        key = (ticket.status, ticket.requester_id, ticket.executor_id)
+    for row in rows:
+        key = (row.status, row.requester_id, row.executor_id)
         if key not in actions:
-            actions[key] = allowed_actions(request, resource)
-        answers.append(ticket_json(request, resource, actions=actions[key]))
+            actions[key] = allowed_actions(request, TicketResource(row, container))
+        answers.append(ticket_row_json(row, actions[key], now))
     return answers
 
 

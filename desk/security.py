@@ -1,7 +1,10 @@
 """Who is calling, and what they may do: a Pyramid 2 security policy over JWT bearer tokens.
 
 Tokens are made and checked with pyramid_jwt's helpers; the caller's principals come from
-the database on every request, so a role change or a deactivation counts at once.
+the database on every request, so a role change or a deactivation counts at once. That read
+is one Core row of ``users`` (a statement built once, its compiled form in SQLAlchemy's
+cache), not an ORM load: a read needs the caller's fields, not a mapped object. A view that
+changes data gets the ORM ``User`` as ``request.user``, made from that row without a query.
 
 Signing keys rotate: every token names its key in a ``kid`` header, new tokens are signed with
 the current key only, and retired keys (``desk.jwt.previous_secrets``) still verify the tokens
@@ -29,6 +32,8 @@ from cachetools import LRUCache
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import RequestLocalCache
 from pyramid_jwt.policy import JWTAuthenticationPolicy
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .models import User
 from .permissions import SUPERUSERS, role_principal, user_principal
@@ -188,19 +193,50 @@ class RotatingJWTPolicy(JWTAuthenticationPolicy):
             return {}
 
 
+#: The caller's columns: every one of ``users`` but the password hash, which no read needs.
+CALLER_COLUMNS = tuple(column for column in User.__table__.c if column.key != "password_hash")
+#: The caller by id, built once: each request runs it with its own id, and SQLAlchemy
+#: compiles it once per process (its compiled-statement cache).
+CALLER_BY_ID = select(*CALLER_COLUMNS).where(User.__table__.c.id == bindparam("id"))
+
+
+def caller_row(dbsession: Session, user_id: int) -> Row | None:
+    """The user ``user_id``'s row (``CALLER_COLUMNS``, as attributes), or None."""
+    return dbsession.execute(CALLER_BY_ID, {"id": user_id}).first()
+
+
+def orm_user(dbsession: Session, caller: Row) -> User:
+    """The session's ``User`` for the caller's row, made without a query when not loaded.
+
+    One already in the session (e.g. a ticket's requester that traversal loaded) is the
+    one returned. Else the row becomes a persistent ``User`` as if just loaded
+    (``make_transient_to_detached``, then ``add``); its password hash loads on first use.
+    """
+    loaded = dbsession.identity_map.get(dbsession.identity_key(User, caller.id))
+    if loaded is not None:
+        return loaded
+    fields = caller._asdict()  # Row's documented named-tuple API
+    user = User(username=fields.pop("username"))
+    for name, value in fields.items():
+        setattr(user, name, value)
+    make_transient_to_detached(user)
+    dbsession.add(user)
+    return user
+
+
 @dataclass
 class Identity:
-    """The authenticated caller and the principals the ACLs match against."""
+    """The authenticated caller (its ``users`` row) and the principals the ACLs match."""
 
-    user: User
+    caller: Row
     principals: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, user: User) -> "Identity":
-        principals = [Authenticated, user_principal(user.id), role_principal(user.role)]
-        if user.is_superuser:
+    def of(cls, caller: Row) -> "Identity":
+        principals = [Authenticated, user_principal(caller.id), role_principal(caller.role)]
+        if caller.is_superuser:
             principals.append(SUPERUSERS)
-        return cls(user=user, principals=principals)
+        return cls(caller=caller, principals=principals)
 
 
 class DeskSecurityPolicy:
@@ -234,7 +270,7 @@ class DeskSecurityPolicy:
         return bool(self.session_prefixes) and request.path_info.startswith(self.session_prefixes)
 
     @staticmethod
-    def may_hold_session(user: User) -> bool:
+    def may_hold_session(user: User | Row) -> bool:
         """Sessions exist for the admin alone: only an active superuser may hold one."""
         return user.is_active and user.is_superuser
 
@@ -243,10 +279,10 @@ class DeskSecurityPolicy:
         user_id = request.session.get(SESSION_USER_ID)
         if not isinstance(user_id, int):
             return None
-        user = request.dbsession.get(User, user_id)
-        if user is None or request.session.get(SESSION_EPOCH) != user.token_epoch:
+        caller = caller_row(request.dbsession, user_id)
+        if caller is None or request.session.get(SESSION_EPOCH) != caller.token_epoch:
             return None
-        return Identity.of(user) if self.may_hold_session(user) else None
+        return Identity.of(caller) if self.may_hold_session(caller) else None
 
     def create_access_token(self, user: User) -> str:
         # PyJWT refuses a non-string ``sub``; the epoch ties the token to the password.
@@ -268,7 +304,7 @@ class DeskSecurityPolicy:
             return None
         request.environ["desk.auth.token_rejected"] = True
         try:
-            user = self.token_user(request, token)
+            caller = self.token_caller(request, token)
         except InvalidToken as exc:
             log_security_event(
                 "invalid_token",
@@ -279,23 +315,23 @@ class DeskSecurityPolicy:
             )
             return None
         request.environ["desk.auth.token_rejected"] = False
-        return Identity.of(user)
+        return Identity.of(caller)
 
-    def token_user(self, request, token: str) -> User:
-        """The active user an access token names, or InvalidToken saying why not."""
+    def token_caller(self, request, token: str) -> Row:
+        """The row of the active user an access token names, or InvalidToken saying why not."""
         claims = self.jwt.verify(token)
         subject = claims["sub"]
         if claims["typ"] != ACCESS_TOKEN_TYPE:
             raise InvalidToken("not an access token")
         if not isinstance(subject, str) or not subject.isascii() or not subject.isdigit():
             raise InvalidToken("malformed subject")
-        user = request.dbsession.get(User, int(subject))
-        if user is None or not user.is_active:
+        caller = caller_row(request.dbsession, int(subject))
+        if caller is None or not caller.is_active:
             raise InvalidToken("no such active user", user=int(subject))
-        if claims["epoch"] != user.token_epoch:
+        if claims["epoch"] != caller.token_epoch:
             # Issued before a password change or a deactivation.
-            raise InvalidToken("revoked by a password change or deactivation", user=user.id)
-        return user
+            raise InvalidToken("revoked by a password change or deactivation", user=caller.id)
+        return caller
 
     def identity(self, request) -> Identity | None:
         return self.identity_cache.get_or_create(request)
@@ -306,7 +342,7 @@ class DeskSecurityPolicy:
 
     def authenticated_userid(self, request) -> int | None:
         identity = self.identity(request)
-        return identity.user.id if identity else None
+        return identity.caller.id if identity else None
 
     def permits(self, request, context, permission):
         identity = self.identity(request)
@@ -338,10 +374,17 @@ def includeme(config) -> None:
     )
     config.set_security_policy(policy)
     config.registry["security_policy"] = policy
+    config.add_request_method(current_caller, "caller", reify=True)
     config.add_request_method(current_user, "user", reify=True)
 
 
-def current_user(request) -> User | None:
-    """``request.user``: the authenticated caller's row, or None."""
+def current_caller(request) -> Row | None:
+    """``request.caller``: the authenticated caller's ``users`` row (``CALLER_COLUMNS``)."""
     identity = request.identity
-    return identity.user if identity else None
+    return identity.caller if identity else None
+
+
+def current_user(request) -> User | None:
+    """``request.user``: the authenticated caller as the session's ORM ``User``, or None."""
+    caller = request.caller
+    return orm_user(request.dbsession, caller) if caller is not None else None

@@ -131,7 +131,7 @@ def logout_user(request):
 )
 def get_profile(request):
     """The caller's own user object."""
-    return user_json(request.user)
+    return user_json(request.caller)
 
 
 @profile.patch(

@@ -62,9 +62,12 @@ def page(
     serialize: Callable,
     counting: Select | None = None,
     count_limit: int | None = None,
+    entities: bool = True,
 ) -> dict:
     """One page of ``query`` (see ``desk.pagination.paginate``), its cursor checked first."""
     cursor = request.validated.get("querystring", {}).get("cursor")
     if cursor:
         check_cursor(ordering, cursor)
-    return paginate(request, request.dbsession, query, ordering, serialize, counting, count_limit)
+    return paginate(
+        request, request.dbsession, query, ordering, serialize, counting, count_limit, entities
+    )

@@ -98,7 +98,7 @@ def list_tickets(request, scope: str) -> dict:
     container = request.context
     tickets = TicketList.from_query(
         scope,
-        request.user,
+        request.caller,
         request.validated.get("querystring", {}),
         exact_count_limit=request.registry.settings["desk.search.exact_count_limit"],
     )
@@ -109,6 +109,7 @@ def list_tickets(request, scope: str) -> dict:
         lambda rows: ticket_list_json(request, container, rows),
         counting=tickets.count(),
         count_limit=tickets.count_limit,
+        entities=False,
     )
 
 
