@@ -44,7 +44,7 @@ def user_language(request: Request) -> str | None:
     if isinstance(getattr(request, "exception", None), DBAPIError):
         return None  # the user's row may need a reload that would fail again
     identity = request.registry["security_policy"].known_identity(request)
-    return identity.user.language if identity is not None else None
+    return identity.caller.language if identity is not None else None
 
 
 def negotiate_locale(request: Request) -> str:
