@@ -11,6 +11,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 from .errors import cornice_errors
 from .exceptions import MalformedBody, UnsupportedMediaType
+from .i18n import _
 from .schemas import ProblemOut
 
 #: The spec's security requirement of a route that needs a bearer token.
@@ -78,19 +79,23 @@ def read_request(request) -> dict:
     body = {}
     if request.body:
         if not JSON_CONTENT_TYPE.match(request.content_type or ""):
-            raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+            raise UnsupportedMediaType(
+                _("Send the body as JSON with Content-Type: application/json.")
+            )
         if (request.charset or "utf-8").lower().replace("-", "") != "utf8":
             # JSON between systems is UTF-8 (RFC 8259); an unknown charset must not be a 500.
-            raise UnsupportedMediaType("Send JSON in UTF-8 (charset=utf-8, or no charset).")
+            raise UnsupportedMediaType(_("Send JSON in UTF-8 (charset=utf-8, or no charset)."))
         try:
             body = json.loads(request.body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedBody(f"The body is not valid JSON: {exc}") from exc
+            raise MalformedBody(
+                _("The body is not valid JSON: ${error}", mapping={"error": str(exc)})
+            ) from exc
         except RecursionError as exc:
             # "[[[[..." a million deep: the parser gives up; so do we, politely.
-            raise MalformedBody("The body is nested too deeply.") from exc
+            raise MalformedBody(_("The body is nested too deeply.")) from exc
         if not isinstance(body, dict):
-            raise MalformedBody("The body must be a JSON object.")
+            raise MalformedBody(_("The body must be a JSON object."))
     return {
         "body": body,
         "querystring": _query_params(request),

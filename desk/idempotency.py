@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from .exceptions import IdempotencyKeyReused
+from .i18n import _
 from .models import IdempotencyKey, utcnow
 
 HEADER = "Idempotency-Key"
@@ -69,7 +70,7 @@ def begin(request) -> Response | None:
         ).one()
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReused(
-                "This Idempotency-Key was used with another request."
+                _("This Idempotency-Key was used with another request.")
             ) from None
         return _replay(record)
     request.environ["desk.idempotency"] = record

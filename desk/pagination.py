@@ -20,6 +20,7 @@ from sqlalchemy import Select, bindparam, func, literal_column, tuple_
 from sqlalchemy.orm import Session
 
 from .exceptions import InvalidInput
+from .i18n import _
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -73,9 +74,9 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[list, bool]:
         backward = bool(payload["b"])
         valid = payload["o"] == ordering.name and len(key) == len(ordering.columns)
     except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput("cursor", "Not a cursor from this list.", "querystring") from exc
+        raise InvalidInput("cursor", _("Not a cursor from this list."), "querystring") from exc
     if not valid:
-        raise InvalidInput("cursor", "Not a cursor for this ordering.", "querystring")
+        raise InvalidInput("cursor", _("Not a cursor for this ordering."), "querystring")
     return key, backward
 
 
@@ -162,7 +163,7 @@ def paginate(
             window = window.offset(_literal((page - 1) * size))
         rows, count = _page_and_count(dbsession, window, counting, entities)
         if page > 1 and not rows:
-            raise HTTPNotFound("Invalid page: past the last one.")
+            raise HTTPNotFound(_("Invalid page: past the last one."))
         if count is None:  # the first page is empty, in the same snapshot: so is the list
             count = 0
         has_next, has_previous = (page - 1) * size + len(rows) < count, page > 1

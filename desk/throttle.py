@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .exceptions import TooManyRequests
+from .i18n import _
 from .models import LoginFailure, username_key, utcnow
 from .security import log_security_event
 
@@ -50,7 +51,7 @@ class LoginThrottle:
             if retry_after is not None:
                 log_security_event("login_throttled", user=username, address=address, by=name)
                 raise TooManyRequests(
-                    "Too many failed logins; try again later.",
+                    _("Too many failed logins; try again later."),
                     retry_after=retry_after,
                     policy=f'"login";q={limit};w={self.window}',
                 )

@@ -22,7 +22,7 @@ from sqlalchemy import not_, select
 
 from .. import bulk, schemas, workflow
 from ..exceptions import InvalidInput
-from ..i18n import N_
+from ..i18n import N_, _
 from ..lists import unmet_target_due_before
 from ..models import Priority, Role, Ticket, TicketEvent, TicketStatus, User, utcnow
 from ..permissions import Permission
@@ -331,7 +331,7 @@ def file_ticket(request: Request, values: dict) -> Ticket:
     the superuser as the actor and the requester in ``data.on_behalf_of``."""
     requester = request.dbsession.get(User, values["requester_id"])
     if requester is None or requester.role != Role.REQUESTER or not requester.is_active:
-        raise InvalidInput("requester_id", "Must be the id of an active requester.")
+        raise InvalidInput("requester_id", _("Must be the id of an active requester."))
     return workflow.create_ticket(
         request.dbsession,
         requester,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..exceptions import Conflict, DeskError, InvalidInput
-from ..i18n import N_
+from ..i18n import N_, _
 from ..models import Role, User
 from ..passwords import password_problem
 from ..permissions import Permission
@@ -205,7 +205,7 @@ def activate(request: Request, user: User, values: dict) -> None:
 def deactivate(request: Request, user: User, values: dict) -> None:
     """As the edit page: their sessions end. Not oneself, which would end this session."""
     if user.id == request.authenticated_userid:
-        raise Conflict("You cannot deactivate yourself.")
+        raise Conflict(_("You cannot deactivate yourself."))
     audit.administer(request, user, {"is_active": False})
 
 

@@ -8,7 +8,7 @@ import colander
 from pyramid.request import Request
 
 from ..exceptions import InvalidInput
-from ..i18n import N_
+from ..i18n import N_, _
 from ..models import EVENT_KINDS, Webhook, utcnow
 from ..notifications import payloads, queue
 from ..notifications.config import registry_config
@@ -27,7 +27,7 @@ def _checked_url(request: Request, url: str) -> str:
     try:
         validate_target(url, registry_config(request.registry).webhooks.allow_private)
     except TargetRefused as error:
-        raise InvalidInput("url", str(error)) from error
+        raise InvalidInput("url", error.message) from error
     return url
 
 
@@ -35,7 +35,9 @@ def _kinds(value: str) -> list[str]:
     kinds = list(dict.fromkeys(value.split()))
     unknown = [kind for kind in kinds if kind not in EVENT_KINDS]
     if unknown or not kinds:
-        raise InvalidInput("kinds", f"Known kinds: {', '.join(EVENT_KINDS)}.")
+        raise InvalidInput(
+            "kinds", _("Known kinds: ${kinds}.", mapping={"kinds": ", ".join(EVENT_KINDS)})
+        )
     return kinds
 
 

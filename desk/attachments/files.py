@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import workflow
 from ..exceptions import Conflict, InvalidInput
+from ..i18n import _
 from ..models import Attachment, Comment, Ticket, User, utcnow
 from .names import BadFilename, clean_filename
 from .sniff import sniff
@@ -51,7 +52,7 @@ def checked_comment(
     if raw is None or raw == "":
         return None
     if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**31:
-        raise InvalidInput("comment_id", "Must be the id of a comment.")
+        raise InvalidInput("comment_id", _("Must be the id of a comment."))
     comment = dbsession.get(Comment, int(raw))
     if (
         comment is None
@@ -59,7 +60,7 @@ def checked_comment(
         or (comment.internal and not see_internal)
         or comment.author_id != author.id
     ):
-        raise InvalidInput("comment_id", "Must be the id of your own comment on this ticket.")
+        raise InvalidInput("comment_id", _("Must be the id of your own comment on this ticket."))
     return comment
 
 
@@ -68,10 +69,15 @@ def described(uploaded: UploadedFile, allowed_types: frozenset[str]) -> tuple[st
     try:
         name = clean_filename(uploaded.filename)
     except BadFilename as exc:
-        raise InvalidInput("file", str(exc)) from exc
+        raise InvalidInput("file", exc.message) from exc
     content_type = sniff(uploaded.file)
     if content_type not in allowed_types:
-        raise UnsupportedFileType(f"{name!r} is {content_type}, which this desk does not accept.")
+        raise UnsupportedFileType(
+            _(
+                "${name} is ${type}, which this desk does not accept.",
+                mapping={"name": repr(name), "type": content_type},
+            )
+        )
     return name, content_type
 
 
@@ -86,7 +92,10 @@ def add_files(request, ticket: Ticket, upload: Upload, comment: Comment | None) 
     )
     if present + len(upload.files) > settings.max_per_ticket:
         raise Conflict(
-            f"A ticket holds at most {settings.max_per_ticket} files; this one has {present}."
+            _(
+                "A ticket holds at most ${limit} files; this one has ${present}.",
+                mapping={"limit": settings.max_per_ticket, "present": present},
+            )
         )
     internal = bool(comment and comment.internal)
     added = []
@@ -102,7 +111,7 @@ def add_files(request, ticket: Ticket, upload: Upload, comment: Comment | None) 
                 if storage.transactional:
                     raise
                 log.error("could not store %s: %s", key, exc)
-                raise StorageUnavailable("The file store is unavailable; try again.") from exc
+                raise StorageUnavailable(_("The file store is unavailable; try again.")) from exc
         stored.add(uploaded.sha256)
         attachment = Attachment(
             ticket_id=ticket.id,
@@ -134,7 +143,7 @@ def open_bytes(registry, attachment: Attachment, start: int, stop: int) -> Itera
         if isinstance(exc, DBAPIError):
             raise
         log.error("could not read attachment %s: %s", attachment.id, exc)
-        raise StorageUnavailable("The file store is unavailable; try again.") from exc
+        raise StorageUnavailable(_("The file store is unavailable; try again.")) from exc
     return itertools.chain((first,), pieces)
 
 

@@ -11,20 +11,26 @@ that make ``invoice‮fdp.exe`` read as ``invoiceexe.pdf``.
 import unicodedata
 from urllib.parse import quote
 
+from ..i18n import _, english
+
 MAX_LENGTH = 255
 
 
 class BadFilename(ValueError):
-    """The name is refused; the message says why."""
+    """The name is refused; ``message`` says why (a message, ``str()`` its English)."""
+
+    def __init__(self, message: str):
+        super().__init__(english(message))
+        self.message = message
 
 
 def _refused_character(name: str) -> str | None:
     for character in name:
         category = unicodedata.category(character)
         if category == "Cc":
-            return "control characters"
+            return _("control characters")
         if category in ("Cf", "Cs", "Zl", "Zp"):
-            return "invisible or bidirectional formatting characters"
+            return _("invisible or bidirectional formatting characters")
     return None
 
 
@@ -33,13 +39,15 @@ def clean_filename(raw: str) -> str:
     name = unicodedata.normalize("NFC", raw)
     problem = _refused_character(name)
     if problem:
-        raise BadFilename(f"The filename must not contain {problem}.")
+        raise BadFilename(
+            _("The filename must not contain ${problem}.", mapping={"problem": problem})
+        )
     segments = name.replace("\\", "/").split("/")
     if ".." in (segment.strip() for segment in segments):
-        raise BadFilename("The filename must not contain a '..' path segment.")
+        raise BadFilename(_("The filename must not contain a '..' path segment."))
     name = segments[-1].strip().strip(".").strip()
     if not name:
-        raise BadFilename("The filename is empty.")
+        raise BadFilename(_("The filename is empty."))
     if len(name) > MAX_LENGTH:
         stem, dot, extension = name.rpartition(".")
         if dot and 0 < len(extension) <= 16:

@@ -62,10 +62,12 @@ class Upload:
 def _boundary(request) -> str:
     kind, options = parse_options_header(request.headers.get("Content-Type", ""))
     if kind != "multipart/form-data":
-        raise UnsupportedMediaType("Send the files as multipart/form-data.")
+        raise UnsupportedMediaType(_("Send the files as multipart/form-data."))
     boundary = options.get("boundary", "")
     if not boundary or len(boundary) > 70 or not boundary.isascii():
-        raise InvalidInput("Content-Type", "A multipart boundary of 1 to 70 characters.", "header")
+        raise InvalidInput(
+            "Content-Type", _("A multipart boundary of 1 to 70 characters."), "header"
+        )
     return boundary
 
 
@@ -75,14 +77,19 @@ def _body_length(request, settings: AttachmentSettings) -> int | None:
     if length is None:
         if request.environ.get("wsgi.input_terminated"):
             return None
-        raise LengthRequired("Send the upload with a Content-Length.")
+        raise LengthRequired(_("Send the upload with a Content-Length."))
     if length > settings.max_request_bytes:
         raise _request_too_large(settings)
     return length
 
 
 def _request_too_large(settings: AttachmentSettings) -> BodyTooLarge:
-    return BodyTooLarge(f"The upload is over the limit of {settings.max_request_bytes} bytes.")
+    return BodyTooLarge(
+        _(
+            "The upload is over the limit of ${limit} bytes.",
+            mapping={"limit": settings.max_request_bytes},
+        )
+    )
 
 
 class _Reader:
@@ -100,42 +107,56 @@ class _Reader:
         name = segment.name or ""
         if segment.filename is not None and name in FILE_FIELDS:
             if not segment.filename:
-                raise InvalidInput(name, "A file part needs a filename.")
+                raise InvalidInput(name, _("A file part needs a filename."))
             if len(self.upload.files) >= self.settings.max_per_ticket:
-                raise InvalidInput(name, f"At most {self.settings.max_per_ticket} files at once.")
+                raise InvalidInput(
+                    name,
+                    _(
+                        "At most ${count} files at once.",
+                        mapping={"count": self.settings.max_per_ticket},
+                    ),
+                )
             # Closed by Upload.close(), whatever happens to the request.
             spool = SpooledTemporaryFile(SPOOL_IN_MEMORY)  # noqa: SIM115
             self.current = UploadedFile(segment.filename, spool)
             self.upload.files.append(self.current)
             self.hash = hashlib.sha256()
         elif name in FILE_FIELDS:
-            raise InvalidInput(name, "A file part needs a filename.")
+            raise InvalidInput(name, _("A file part needs a filename."))
         elif name in TEXT_FIELDS and segment.filename is None:
             if name in self.upload.fields:
-                raise InvalidInput(name, "Give it once.")
+                raise InvalidInput(name, _("Give it once."))
             self.field_name, self.field_value = name, b""
         else:
-            raise InvalidInput(name or "(unnamed part)", "Unknown field.")
+            raise InvalidInput(name or "(unnamed part)", _("Unknown field."))
 
     def data(self, chunk: bytes) -> None:
         if self.current is not None:
             self.current.size += len(chunk)
             if self.current.size > self.settings.max_bytes:
                 raise BodyTooLarge(
-                    f"{self.current.filename!r} is over the limit of "
-                    f"{self.settings.max_bytes} bytes per file."
+                    _(
+                        "${filename} is over the limit of ${limit} bytes per file.",
+                        mapping={
+                            "filename": repr(self.current.filename),
+                            "limit": self.settings.max_bytes,
+                        },
+                    )
                 )
             self.hash.update(chunk)
             self.current.file.write(chunk)
             return
         self.field_value += chunk
         if len(self.field_value) > MAX_FIELD_BYTES:
-            raise InvalidInput(self.field_name, "Too long.")
+            raise InvalidInput(self.field_name, _("Too long."))
 
     def end(self) -> None:
         if self.current is not None:
             if self.current.size == 0:
-                raise InvalidInput("file", f"{self.current.filename!r} is empty.")
+                raise InvalidInput(
+                    "file",
+                    _("${filename} is empty.", mapping={"filename": repr(self.current.filename)}),
+                )
             self.current.sha256 = self.hash.hexdigest()
             self.current.file.seek(0)
             self.current = None
@@ -143,7 +164,7 @@ class _Reader:
         try:
             self.upload.fields[self.field_name] = self.field_value.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InvalidInput(self.field_name, "Not UTF-8.") from exc
+            raise InvalidInput(self.field_name, _("Not UTF-8.")) from exc
 
 
 def _drain(stream, remaining: int) -> None:
@@ -152,7 +173,7 @@ def _drain(stream, remaining: int) -> None:
     while remaining:
         chunk = stream.read(min(READ_SIZE, remaining))
         if not chunk:
-            raise InvalidInput("body", "The body ended before its Content-Length.", "body")
+            raise InvalidInput("body", _("The body ended before its Content-Length."), "body")
         remaining -= len(chunk)
 
 
@@ -191,14 +212,20 @@ def read_upload(request, settings: AttachmentSettings) -> Upload:
             _drain(stream, remaining)
     except ParserLimitReached as exc:
         reader.upload.close()
-        raise InvalidInput("body", f"The multipart body is too complex: {exc}.") from exc
+        raise InvalidInput(
+            "body", _("The multipart body is too complex: ${error}.", mapping={"error": str(exc)})
+        ) from exc
     except MultipartError as exc:
         reader.upload.close()
-        raise InvalidInput("body", f"Not a valid multipart body: {exc}.") from exc
+        raise InvalidInput(
+            "body", _("Not a valid multipart body: ${error}.", mapping={"error": str(exc)})
+        ) from exc
     except BaseException:
         reader.upload.close()
         raise
     if not reader.upload.files:
         reader.upload.close()
-        raise InvalidInput("file", "Send at least one file (a part named 'file' with a filename).")
+        raise InvalidInput(
+            "file", _("Send at least one file (a part named 'file' with a filename).")
+        )
     return reader.upload

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..exceptions import Conflict
+from ..i18n import _
 from ..models import Delivery, DeliveryAttempt
 from .config import WorkerConfig
 from .webhooks import Outcome
@@ -108,7 +109,7 @@ def redeliver(delivery: Delivery, config: WorkerConfig, now: datetime) -> Delive
     attempt is what the lease exists to prevent.
     """
     if delivery.status == "pending" and delivery.locked_until and delivery.locked_until > now:
-        raise Conflict("This delivery is being attempted right now; try again in a moment.")
+        raise Conflict(_("This delivery is being attempted right now; try again in a moment."))
     delivery.status = "pending"
     delivery.next_attempt_at = now
     delivery.give_up_at = now + timedelta(seconds=config.retry_window)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from standardwebhooks import Webhook as Signer
 
+from ..i18n import _, english
 from .config import WebhookConfig
 
 SECRET_PREFIX = "whsec_"
@@ -26,7 +27,11 @@ USER_AGENT = "Desk-Webhooks/1.0"
 
 
 class TargetRefused(ValueError):
-    """A URL that may not be a webhook target; the message says why."""
+    """A URL that may not be a webhook target; ``message`` says why (``str()``: in English)."""
+
+    def __init__(self, message: str):
+        super().__init__(english(message))
+        self.message = message
 
 
 def new_secret() -> str:
@@ -49,13 +54,15 @@ def check_url(url: str) -> tuple[str, int]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise TargetRefused(f"Not a valid URL: {error}.") from error
+        raise TargetRefused(
+            _("Not a valid URL: ${error}.", mapping={"error": str(error)})
+        ) from error
     if parts.scheme not in ("http", "https"):
-        raise TargetRefused("Must be an http:// or https:// URL.")
+        raise TargetRefused(_("Must be an http:// or https:// URL."))
     if parts.username is not None or parts.password is not None:
-        raise TargetRefused("Must not contain credentials; authenticate by the signature.")
+        raise TargetRefused(_("Must not contain credentials; authenticate by the signature."))
     if not parts.hostname:
-        raise TargetRefused("Must name a host.")
+        raise TargetRefused(_("Must name a host."))
     return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -64,14 +71,19 @@ def resolve(host: str, port: int, allow_private: bool) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise TargetRefused(f"The host {host!r} does not resolve.") from error
+        raise TargetRefused(
+            _("The host ${host} does not resolve.", mapping={"host": repr(host)})
+        ) from error
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not allow_private:
         refused = [address for address in addresses if not _is_public(address)]
         if refused:
             raise TargetRefused(
-                f"The host resolves to a loopback, private, link-local or reserved address "
-                f"({refused[0]}), which desk.webhooks.allow_private does not allow."
+                _(
+                    "The host resolves to a loopback, private, link-local or reserved address "
+                    "(${address}), which desk.webhooks.allow_private does not allow.",
+                    mapping={"address": refused[0]},
+                )
             )
     return addresses
 
@@ -88,8 +100,10 @@ def validate_target(url: str, allow_private: bool) -> None:
         return
     if not _is_public(str(literal)):
         raise TargetRefused(
-            "Must not be a loopback, private, link-local or reserved address "
-            "(desk.webhooks.allow_private)."
+            _(
+                "Must not be a loopback, private, link-local or reserved address "
+                "(desk.webhooks.allow_private)."
+            )
         )
 
 

@@ -52,7 +52,7 @@ def check_cursor(ordering: Ordering, cursor: str) -> None:
     key, _ = decode_cursor(ordering, cursor)
     types = [python_type(column) for column in ordering.columns]
     if not all(map(_fits, key, types)):
-        raise InvalidInput("cursor", "Not a cursor from this list.", "querystring")
+        raise InvalidInput("cursor", _("Not a cursor from this list."), "querystring")
 
 
 def page(

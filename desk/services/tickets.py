@@ -6,6 +6,7 @@ from webob.etag import AnyETag, NoETag
 from .. import idempotency, schemas, workflow
 from ..api import Service, responses
 from ..exceptions import PreconditionFailed
+from ..i18n import _
 from ..lists import TicketList
 from ..models import Comment
 from ..permissions import Permission
@@ -77,7 +78,7 @@ def check_if_match(request) -> None:
         return
     if etag(request.context.ticket) not in if_match:
         raise PreconditionFailed(
-            "The ticket has changed since you read it: fetch it again (ETag) and retry."
+            _("The ticket has changed since you read it: fetch it again (ETag) and retry.")
         )
 
 
@@ -332,7 +333,7 @@ def add_comment(request):
     body = request.validated["body"]
     lock_context(request, Permission.TICKET_COMMENT)
     if body["internal"] and not may_see_internal(request):
-        raise HTTPForbidden("Only operators and executors may write internal notes.")
+        raise HTTPForbidden(_("Only operators and executors may write internal notes."))
     replay = idempotency.begin(request)
     if replay is not None:
         return replay

@@ -93,7 +93,7 @@ def _check_url(request, url: str) -> None:
     try:
         validate_target(url, registry_config(request.registry).webhooks.allow_private)
     except TargetRefused as error:
-        raise InvalidInput("url", str(error)) from error
+        raise InvalidInput("url", error.message) from error
 
 
 @webhooks.get(

@@ -23,6 +23,18 @@ INVALID = {
     "en": ("Invalid input", "Invalid input: title, priority."),
     "ru": ("Неверные данные", "Неверные данные: title, priority."),
 }
+BAD_CURSOR = {
+    "en": ("Invalid input", "Not a cursor from this list."),
+    "ru": ("Неверные данные", "Это не курсор этого списка."),
+}
+REFUSED_TARGET = {
+    "en": ("Invalid input", "Must be an http:// or https:// URL."),
+    "ru": ("Неверные данные", "Нужен URL вида http:// или https://."),
+}
+NOT_MULTIPART = {
+    "en": ("Unsupported Media Type", "Send the files as multipart/form-data."),
+    "ru": ("Неподдерживаемый тип содержимого", "Отправляйте файлы как multipart/form-data."),
+}
 
 
 def not_found(testapp, make, people, headers):
@@ -41,16 +53,40 @@ def invalid(testapp, make, people, headers):
     return testapp.post_json("/api/tickets/", body, headers=headers, status=400)
 
 
+def bad_cursor(testapp, make, people, headers):
+    path = "/api/tickets/my-tickets/?cursor=not-a-cursor"
+    return testapp.get(path, headers=headers, status=400)
+
+
+def refused_target(testapp, make, people, headers):
+    body = {"url": "ftp://example.com/hook", "event_kinds": ["created"]}
+    return testapp.post_json("/api/webhooks/", body, headers=headers, status=400)
+
+
+def not_multipart(testapp, make, people, headers):
+    ticket = make.ticket(people["requester"])
+    path = f"/api/tickets/{ticket['id']}/attachments/"
+    return testapp.post_json(path, {}, headers=headers, status=415)
+
+
 CASES = [
     ("requester", not_found, NOT_FOUND, "urn:desk:problem:not-found", 404),
     ("operator", refused, REFUSED, "urn:desk:problem:transition-not-allowed", 409),
     ("requester", invalid, INVALID, "urn:desk:problem:validation-error", 400),
+    ("requester", bad_cursor, BAD_CURSOR, "urn:desk:problem:validation-error", 400),
+    ("superuser", refused_target, REFUSED_TARGET, "urn:desk:problem:validation-error", 400),
+    ("requester", not_multipart, NOT_MULTIPART, "urn:desk:problem:unsupported-media-type", 415),
 ]
 
 
 @pytest.fixture
-def people(requester, operator, executor):
-    return {"requester": requester, "operator": operator, "executor": executor}
+def people(requester, operator, executor, superuser):
+    return {
+        "requester": requester,
+        "operator": operator,
+        "executor": executor,
+        "superuser": superuser,
+    }
 
 
 @pytest.mark.parametrize(("language", "accept"), [("en", ENGLISH), ("en", {}), ("ru", RUSSIAN)])
