@@ -49,7 +49,7 @@ def python_type(column) -> type:
 
 def check_cursor(ordering: Ordering, cursor: str) -> None:
     """InvalidInput (400, naming ``cursor``) unless the cursor fits ``ordering``."""
-    key, _ = decode_cursor(ordering, cursor)
+    key = decode_cursor(ordering, cursor)[0]
     types = [python_type(column) for column in ordering.columns]
     if not all(map(_fits, key, types)):
         raise InvalidInput("cursor", _("Not a cursor from this list."), "querystring")
