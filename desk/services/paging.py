@@ -11,6 +11,7 @@ from sqlalchemy import Select
 from sqlalchemy.types import TypeDecorator
 
 from ..exceptions import InvalidInput
+from ..i18n import _
 from ..pagination import Ordering, decode_cursor, paginate
 
 #: Integers that fit the database's BIGINT (ids and ranks are smaller still).
