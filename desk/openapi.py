@@ -236,9 +236,10 @@ class DeskSwagger(CorniceSwagger):
 
 def summary_and_description(docstring: str) -> dict:
     """A view's docstring (Markdown): its first paragraph is the operation's summary, one
-    line; the paragraphs after it, if any, its description."""
+    line of plain text (Swagger 2.0 renders only descriptions as Markdown, so a code span's
+    backticks would show); the paragraphs after it, if any, its description."""
     first, _, rest = docstring.strip().partition("\n\n")
-    described = {"summary": " ".join(first.split())}
+    described = {"summary": " ".join(first.replace("`", "").split())}
     if rest.strip():
         described["description"] = rest.strip()
     return described
