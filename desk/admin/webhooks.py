@@ -10,9 +10,8 @@ from pyramid.request import Request
 from ..exceptions import InvalidInput
 from ..i18n import N_, _
 from ..models import EVENT_KINDS, Webhook, utcnow
-from ..notifications import payloads, queue
-from ..notifications.config import registry_config
-from ..notifications.webhooks import TargetRefused, new_secret, validate_target
+from ..notifications.subscriptions import check_target, enqueue_ping
+from ..notifications.webhooks import new_secret
 from ..permissions import Permission
 from ..schemas import text
 from .i18n import translator
@@ -21,14 +20,6 @@ from .registry import Column, ModelAdmin, RowAction
 
 def kinds_label(request: Request, webhook: Webhook) -> str:
     return " ".join(webhook.event_kinds)
-
-
-def _checked_url(request: Request, url: str) -> str:
-    try:
-        validate_target(url, registry_config(request.registry).webhooks.allow_private)
-    except TargetRefused as error:
-        raise InvalidInput("url", error.message) from error
-    return url
 
 
 def _kinds(value: str) -> list[str]:
@@ -61,7 +52,7 @@ class WebhookCreateForm(WebhookEditForm):
 
 
 def save_webhook(request: Request, webhook: Webhook, values: dict) -> str:
-    values["url"] = _checked_url(request, values["url"])
+    check_target(request.registry, values["url"])
     for field, value in values.items():
         setattr(webhook, field, value)
     webhook.updated_at = utcnow()
@@ -70,7 +61,7 @@ def save_webhook(request: Request, webhook: Webhook, values: dict) -> str:
 
 def create_webhook(request: Request, values: dict) -> Webhook:
     kinds = _kinds(values.pop("kinds"))
-    values["url"] = _checked_url(request, values["url"])
+    check_target(request.registry, values["url"])
     now = utcnow()
     webhook = Webhook(
         **values, event_kinds=kinds, secret=new_secret(), created_at=now, updated_at=now
@@ -90,16 +81,7 @@ def rotate(request: Request, webhook: Webhook, values: dict) -> str:
 
 
 def ping(request: Request, webhook: Webhook, values: dict) -> None:
-    now = utcnow()
-    queue.enqueue(
-        request.dbsession,
-        registry_config(request.registry).worker,
-        now,
-        "webhook",
-        message_id=f"msg_ping_{new_secret()[6:22].encode().hex()}",
-        webhook_id=webhook.id,
-        payload={"type": "ping", "body": payloads.ping_body(webhook.id, now)},
-    )
+    enqueue_ping(request.dbsession, request.registry, webhook.id, utcnow())
 
 
 WEBHOOKS = ModelAdmin(

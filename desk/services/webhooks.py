@@ -1,7 +1,5 @@
 """``/api/webhooks/``: superusers subscribe URLs to events and read every delivery attempt."""
 
-import secrets
-
 from pyramid.httpexceptions import HTTPNoContent, HTTPNotFound
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -9,11 +7,11 @@ from sqlalchemy.orm import selectinload
 from .. import schemas
 from .. import webhook_schemas as ws
 from ..api import Service, responses
-from ..exceptions import InvalidInput
 from ..models import Delivery, Webhook, utcnow
-from ..notifications import payloads, queue
+from ..notifications import queue
 from ..notifications.config import registry_config
-from ..notifications.webhooks import TargetRefused, new_secret, validate_target
+from ..notifications.subscriptions import check_target, enqueue_ping
+from ..notifications.webhooks import new_secret
 from ..pagination import Ordering
 from ..permissions import Permission
 from ..representations import iso
@@ -89,13 +87,6 @@ def delivery_json(row: Delivery, attempts: list | None = None) -> dict:
     }
 
 
-def _check_url(request, url: str) -> None:
-    try:
-        validate_target(url, registry_config(request.registry).webhooks.allow_private)
-    except TargetRefused as error:
-        raise InvalidInput("url", error.message) from error
-
-
 @webhooks.get(
     schema=schemas.request_schema(querystring=ws.WebhookListQuery),
     permission=Permission.WEBHOOK_ADMIN,
@@ -120,7 +111,7 @@ def list_webhooks(request):
 def create_webhook(request):
     """Subscribe a URL to event kinds; the answer carries the signing secret, this once."""
     values = dict(request.validated["body"])
-    _check_url(request, values["url"])
+    check_target(request.registry, values["url"])
     now = utcnow()
     row = Webhook(**values, secret=new_secret(), created_at=now, updated_at=now)
     request.dbsession.add(row)
@@ -151,7 +142,7 @@ def patch_webhook(request):
     row = request.context.webhook
     values = dict(request.validated["body"])
     if "url" in values:
-        _check_url(request, values["url"])
+        check_target(request.registry, values["url"])
     for field, value in values.items():
         setattr(row, field, value)
     row.updated_at = utcnow()
@@ -189,15 +180,7 @@ def rotate_webhook_secret(request):
 def ping_webhook(request):
     """Queue a signed `ping` event to the URL; its delivery shows up in the log."""
     row, now = request.context.webhook, utcnow()
-    delivery = queue.enqueue(
-        request.dbsession,
-        registry_config(request.registry).worker,
-        now,
-        "webhook",
-        message_id=f"msg_ping_{secrets.token_hex(8)}",
-        webhook_id=row.id,
-        payload={"type": "ping", "body": payloads.ping_body(row.id, now)},
-    )
+    delivery = enqueue_ping(request.dbsession, request.registry, row.id, now)
     request.dbsession.flush()
     request.response.status = 202
     return delivery_json(delivery, attempts=[])
