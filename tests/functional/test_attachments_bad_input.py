@@ -2,11 +2,19 @@
 unchanged; and an over-limit upload is refused without reading the rest of the body."""
 
 import pytest
-from sqlalchemy import func, select
 from webob import Request
 
-from desk.models import Attachment, AttachmentChunk
-from tests.support.attachments import BOUNDARY, CONTENT_TYPE, ELF, EXE, PNG, TEXT, body, part
+from tests.support.attachments import (
+    BOUNDARY,
+    CONTENT_TYPE,
+    ELF,
+    EXE,
+    PNG,
+    TEXT,
+    body,
+    part,
+    stored_rows,
+)
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -106,17 +114,6 @@ CASES = [
         None,
     ),
 ]
-
-
-def stored_rows(registry) -> tuple[int, int]:
-    session = registry["dbsession_factory"]()
-    try:
-        return (
-            session.scalar(select(func.count()).select_from(Attachment)),
-            session.scalar(select(func.count()).select_from(AttachmentChunk)),
-        )
-    finally:
-        session.close()
 
 
 @pytest.fixture

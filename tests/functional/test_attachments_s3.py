@@ -16,12 +16,11 @@ from pathlib import Path
 import boto3
 import pytest
 from pyramid.scripting import prepare
-from sqlalchemy import func, select
 
 from desk import main
 from desk.attachments import files
-from desk.models import Attachment, AttachmentChunk, Role
-from tests.support.attachments import PDF, PNG, big
+from desk.models import Role
+from tests.support.attachments import PDF, PNG, big, stored_rows
 
 BUCKET = "desk-attachments"
 CREDENTIALS = {
@@ -124,24 +123,13 @@ def upload(client, make, ticket_id, user, name, content, status=201):
     )
 
 
-def rows(registry) -> tuple[int, int]:
-    session = registry["dbsession_factory"]()
-    try:
-        return (
-            session.scalar(select(func.count()).select_from(Attachment)),
-            session.scalar(select(func.count()).select_from(AttachmentChunk)),
-        )
-    finally:
-        session.close()
-
-
 def test_upload_download_and_ranges_through_s3(client, bucket, make, registry):
     requester = make.user(Role.REQUESTER)
     ticket = make.ticket(requester)
     payload = big(3 * 1024 * 1024 + 7)
     (row,) = upload(client, make, ticket["id"], requester, "scan.png", payload).json["results"]
     assert keys(bucket) == {f"tickets/{ticket['id']}/{row['sha256']}"}
-    assert rows(registry) == (1, 0)  # metadata in the database, bytes in the bucket
+    assert stored_rows(registry) == (1, 0)  # metadata in the database, bytes in the bucket
 
     headers = make.headers(requester)
     assert client.get(row["content_url"], headers=headers).body == payload
@@ -195,7 +183,7 @@ def test_an_unreachable_store_is_a_503_and_stores_nothing(
         ticket = make.ticket(requester)
         response = upload(client, make, ticket["id"], requester, "a.png", PNG, status=503)
         assert response.content_type == "application/problem+json"
-        assert rows(registry) == (0, 0)
+        assert stored_rows(registry) == (0, 0)
         history = client.get(
             f"/api/tickets/{ticket['id']}/history/", headers=make.headers(requester)
         ).json

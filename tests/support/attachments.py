@@ -1,8 +1,12 @@
 """Files and multipart bodies for the attachment tests, built by hand where a test needs
-exactly the bytes a hostile or broken client would send."""
+exactly the bytes a hostile or broken client would send, and what the database then holds."""
 
 import io
 import zipfile
+
+from sqlalchemy import func, select
+
+from desk.models import Attachment, AttachmentChunk
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 500
@@ -56,3 +60,15 @@ def body(*parts: bytes) -> bytes:
 
 
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def stored_rows(registry) -> tuple[int, int]:
+    """How many attachments, and how many chunk rows of their bytes, the database holds."""
+    session = registry["dbsession_factory"]()
+    try:
+        return (
+            session.scalar(select(func.count()).select_from(Attachment)),
+            session.scalar(select(func.count()).select_from(AttachmentChunk)),
+        )
+    finally:
+        session.close()
