@@ -76,12 +76,21 @@ def phone(browser, server):
     page.context.close()
 
 
-def log_in(page, username: str = "root", password: str = PASSWORD) -> None:
+#: The login form's labels, its button and the dashboard's heading, per page language.
+LOGIN_WORDS = {
+    "en": ("Username", "Password", "Log in", "Dashboard"),
+    "ru": ("Имя пользователя", "Пароль", "Войти", "Сводка"),
+}
+
+
+def log_in(page, username: str = "root", password: str = PASSWORD, language: str = "en") -> None:
+    """Log in through the admin's form, in the words of the page's ``language``."""
+    username_label, password_label, button, dashboard = LOGIN_WORDS[language]
     page.goto("/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Dashboard").wait_for()
+    page.get_by_label(username_label).fill(username)
+    page.get_by_label(password_label).fill(password)
+    page.get_by_role("button", name=button).click()
+    page.get_by_role("heading", name=dashboard).wait_for()
 
 
 def flash(page) -> str:
@@ -212,11 +221,7 @@ def fits_the_screen(page) -> bool:
 def test_russian_pages(browser, server, make, people):
     page = open_page(browser, server, locale="ru-RU")
     try:
-        page.goto("/admin/")
-        page.get_by_label("Имя пользователя").fill("root")
-        page.get_by_label("Пароль").fill(PASSWORD)
-        page.get_by_role("button", name="Войти").click()
-        page.get_by_role("heading", name="Сводка").wait_for()
+        log_in(page, language="ru")
     finally:
         page.context.close()
 

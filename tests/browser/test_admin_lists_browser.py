@@ -66,10 +66,7 @@ def test_sorting_times_and_the_new_pages(browser, server, make, people, testapp,
         assert cells(page, "Status") == ["failed"]
         page.screenshot(path=folder / "deliveries.png", full_page=True)
 
-        russian.goto("/admin/")
-        russian.get_by_label("Имя пользователя").fill("root")
-        russian.get_by_label("Пароль").fill(PASSWORD)
-        russian.get_by_role("button", name="Войти").click()
+        log_in(russian, language="ru")
         russian.goto("/admin/tickets/?o=-priority")
         assert russian.locator("td[data-label='Создана'] time").first.inner_text().endswith("назад")
         russian.screenshot(path=folder / "tickets-ru.png", full_page=True)

@@ -16,7 +16,6 @@ from sqlalchemy import update
 
 from desk.models import TicketEvent
 from tests.browser.test_admin_browser import api_get, log_in, open_page
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -148,11 +147,7 @@ def test_new_ticket_comment_and_recent_actions_pages(admin, make, people):
 def test_russian_charts_and_bulk_pages(browser, server, make, people):
     page = open_page(browser, server, locale="ru-RU")
     try:
-        page.goto("/admin/")
-        page.get_by_label("Имя пользователя").fill("root")
-        page.get_by_label("Пароль").fill(PASSWORD)
-        page.get_by_role("button", name="Войти").click()
-        page.get_by_role("heading", name="Сводка").wait_for()
+        log_in(page, language="ru")
         page.goto("/admin/charts/")
         assert page.get_by_role("heading", name="Графики").is_visible()
         page.goto("/admin/users/")
