@@ -10,6 +10,7 @@ from desk.models import IdempotencyKey, LoginFailure, RefreshToken, utcnow
 from desk.notifications.config import notification_config
 from desk.notifications.worker import PERIODIC_JOBS, Worker
 from desk.scripts import prune as prune_script
+from tests.support.inifiles import write_ini
 
 HOUR = timedelta(hours=1)
 
@@ -87,14 +88,7 @@ def test_prune_works_in_batches_until_nothing_is_left(registry):
 
 @pytest.fixture
 def ini(tmp_path, settings) -> str:
-    app = "\n".join(f"{key} = {value.replace('%', '%%')}" for key, value in settings.items())
-    path = tmp_path / "desk.ini"
-    path.write_text(
-        f"[app:main]\nuse = egg:desk\n{app}\n\n"
-        "[loggers]\nkeys = root\n\n[handlers]\nkeys =\n\n[formatters]\nkeys =\n\n"
-        "[logger_root]\nlevel = WARN\nhandlers =\n"
-    )
-    return str(path)
+    return write_ini(tmp_path, settings)
 
 
 def test_desk_prune_reports_what_it_removed(ini, registry, make, capsys):

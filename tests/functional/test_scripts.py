@@ -14,24 +14,11 @@ from sqlalchemy import func, select, text
 from desk.models import Comment, Ticket, TicketEvent, User, utcnow
 from desk.scripts import createsuperuser, seed
 from desk.sla.breaches import WATCHES, record_breaches
+from tests.support.inifiles import write_ini
 
 LOGIN = "/api/auth/login/"
 STRONG = "s3cure-enough-password"
 STATUSES = ("NEW", "ASSIGNED", "IN_PROGRESS", "DONE")
-
-
-def write_ini(tmp_path, settings: dict) -> str:
-    """An ini file of ``settings`` (the app's section), with quiet logging."""
-    # PasteDeploy interpolates %(name)s in values: a literal % is written twice.
-    app = "\n".join(f"{key} = {value.replace('%', '%%')}" for key, value in settings.items())
-    path = tmp_path / "desk.ini"
-    path.write_text(
-        f"[app:main]\nuse = egg:desk\n{app}\n\n"
-        # Logging that leaves the test run's own handlers and levels alone.
-        "[loggers]\nkeys = root\n\n[handlers]\nkeys =\n\n[formatters]\nkeys =\n\n"
-        "[logger_root]\nlevel = WARN\nhandlers =\n"
-    )
-    return str(path)
 
 
 @pytest.fixture
