@@ -27,13 +27,25 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Row, Select, and_, cast, func, literal_column, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
 
 from . import workflow
 from .models import CountScope, Priority, Ticket, TicketCount, User, utcnow
-from .pagination import Ordering
+from .pagination import Ordering, Shaped
 from .queries import TICKET_COLUMNS as T
-from .queries import ticket_ordering, ticket_search
+from .queries import search_pattern, ticket_ordering, ticket_search
 
 #: ``desk.search.exact_count_limit``'s default: Elasticsearch's ``track_total_hits`` default.
 DEFAULT_EXACT_COUNT_LIMIT = 10_000
@@ -60,8 +72,24 @@ LIST_FROM = Ticket.__table__.join(_REQUESTERS, _REQUESTERS.c.id == T.requester_i
 )
 
 
-def no_target_due_before(moment: datetime, inclusive: bool = False):
-    """Open tickets' complement of ``unmet_target_due_before(moment, inclusive)``. Written
+#: The fields that the list's statements bind (``TicketList.parameters()``), and their types.
+BOUND_TYPES = {
+    "user": T.requester_id.type,
+    "search": T.title.type,
+    "executor_id": T.executor_id.type,
+    "requester_id": T.requester_id.type,
+    "created_after": T.created_at.type,
+    "created_before": T.created_at.type,
+    "as_of": T.response_due_at.type,
+    "due_before": T.response_due_at.type,
+}
+#: The bound fields whose presence shapes the statements (``user`` is always there).
+BOUND_FIELDS = ("executor_id", "requester_id", "created_after", "created_before", "due_before")
+
+
+def no_target_due_before(moment, inclusive: bool = False):
+    """Open tickets' complement of ``unmet_target_due_before(moment, inclusive)``; ``moment``
+    is a time or a bound parameter of one. Written
     out rather than negated, so that its first term is a range of the open tickets'
     resolution index (migration 0009; ``status`` is in the caller's WHERE)."""
     after = (lambda due: due > moment) if inclusive else (lambda due: due >= moment)
@@ -75,9 +103,9 @@ def no_target_due_before(moment: datetime, inclusive: bool = False):
     )
 
 
-def unmet_target_due_before(moment: datetime, inclusive: bool = False):
-    """Open tickets with a target not met whose due time is before ``moment``; never NULL,
-    so that its negation is the complement."""
+def unmet_target_due_before(moment, inclusive: bool = False):
+    """Open tickets with a target not met whose due time is before ``moment`` (a time or a
+    bound parameter of one); never NULL, so that its negation is the complement."""
     before = (lambda due: due <= moment) if inclusive else (lambda due: due < moment)
     response = and_(
         T.first_response_at.is_(None),
@@ -147,35 +175,68 @@ class TicketList:
             exact_count_limit=exact_count_limit,
         )
 
+    def _bound(self, name: str):
+        """The field ``name`` as a bound parameter named after it: statements built once per
+        shape (``shape()``) take each request's values from ``parameters()``."""
+        return bindparam(name, self.parameters()[name], type_=BOUND_TYPES[name])
+
     def criteria(self) -> list:
         """The WHERE terms of the list, in a fixed order (statements cache per shape)."""
         terms = []
         if self.scope == "own":
-            terms.append(T.requester_id == self.user)
+            terms.append(T.requester_id == self._bound("user"))
         elif self.scope == "assigned":
-            terms.append(T.executor_id == self.user)
+            terms.append(T.executor_id == self._bound("user"))
         if self.statuses is not None:
             terms.append(T.status.in_(self.statuses))
         if self.priorities is not None:
             terms.append(T.priority.in_(self.priorities))
         if self.executor_id is not None:
-            terms.append(T.executor_id == self.executor_id)
+            terms.append(T.executor_id == self._bound("executor_id"))
         if self.requester_id is not None:
-            terms.append(T.requester_id == self.requester_id)
+            terms.append(T.requester_id == self._bound("requester_id"))
         if self.search:
-            terms.append(ticket_search(self.search))
+            terms.append(ticket_search(self._bound("search")))
         if self.created_after is not None:
-            terms.append(T.created_at >= self.created_after)
+            terms.append(T.created_at >= self._bound("created_after"))
         if self.created_before is not None:
-            terms.append(T.created_at < self.created_before)
+            terms.append(T.created_at < self._bound("created_before"))
         if self.overdue is not None:
-            overdue = unmet_target_due_before(self.as_of or utcnow(), inclusive=True)
+            overdue = unmet_target_due_before(self._bound("as_of"), inclusive=True)
             terms.append(overdue if self.overdue else not_(overdue))
         if self.due_before is not None:
-            terms.append(unmet_target_due_before(self.due_before))
+            terms.append(unmet_target_due_before(self._bound("due_before")))
         if self.due_ordering:
             terms.append(T[self.due_ordering].is_not(None))
         return terms
+
+    def parameters(self) -> dict:
+        """The values of the list's bound parameters (``as_of`` defaults to now)."""
+        return {
+            "user": self.user,
+            "search": search_pattern(self.search) if self.search else None,
+            "executor_id": self.executor_id,
+            "requester_id": self.requester_id,
+            "created_after": self.created_after,
+            "created_before": self.created_before,
+            "as_of": self.as_of or utcnow() if self.overdue is not None else None,
+            "due_before": self.due_before,
+        }
+
+    def shape(self) -> tuple:
+        """What the list's statements are made of besides their bound values: two lists of
+        one shape have the same statements, with other ``parameters()``."""
+        return (
+            self.scope,
+            self.statuses,
+            self.priorities,
+            self.ordering,
+            self.overdue,
+            bool(self.search),
+            self.count_limit,
+            self.counted_by_complement,
+            *(getattr(self, name) is None for name in BOUND_FIELDS),
+        )
 
     @property
     def due_ordering(self) -> str | None:
@@ -190,6 +251,15 @@ class TicketList:
 
     def order(self) -> Ordering:
         return ticket_ordering(self.ordering)
+
+    def shaped(self) -> Shaped:
+        """The list for ``desk.pagination.paginate``: its rows' and count's statements,
+        built once per ``shape()``, and this list's values of their parameters."""
+        return Shaped(
+            key=("tickets", *self.shape()),
+            build=lambda: (self.select(), self.count()),
+            parameters=self.parameters(),
+        )
 
     @property
     def counted_by_counters(self) -> bool:
@@ -232,9 +302,9 @@ class TicketList:
             # Only open tickets have a target due: the rest of the counted ones are left out.
             statuses = tuple(s for s in statuses or OPEN_STATUSES if s in OPEN_STATUSES)
         if self.overdue:
-            left_out.append(no_target_due_before(self.as_of or utcnow(), inclusive=True))
+            left_out.append(no_target_due_before(self._bound("as_of"), inclusive=True))
         if self.due_before is not None:
-            left_out.append(no_target_due_before(self.due_before))
+            left_out.append(no_target_due_before(self._bound("due_before")))
         if self.due_ordering:
             left_out.append(getattr(Ticket, self.due_ordering).is_(None))
         counted = _counter_select(SCOPES[self.scope], self.user, statuses, self.priorities)
@@ -260,9 +330,11 @@ class TicketList:
 def _counter_select(
     scope: int, user_id: int, statuses: tuple | None, priorities: tuple | None
 ) -> Select:
-    """The SELECT summing the counter rows of one list; built once per list and filter."""
+    """The SELECT summing the counter rows of one list; built once per list and filter.
+    The user's id is the bound parameter ``user``, as in ``TicketList.criteria()``."""
+    user = bindparam("user", user_id, type_=BOUND_TYPES["user"])
     counted = select(cast(func.coalesce(func.sum(TicketCount.n), 0), BigInteger)).where(
-        TicketCount.scope == scope, TicketCount.user_id == user_id
+        TicketCount.scope == scope, TicketCount.user_id == user
     )
     if statuses is not None:
         counted = counted.where(TicketCount.status.in_(statuses))

@@ -8,10 +8,17 @@ page at page 5,000 as at page 1.
 caller hands in a cheaper statement of it (ticket lists: ``desk.lists``), with
 ``count_exact: true``. A caller may cap the count (a searched ticket list): beyond the cap,
 ``count`` is the cap and ``count_exact`` is false.
+
+A list of Core rows may come as a ``Shaped`` list: its page statements are then built once
+per shape and page window, with its values bound, and run on the session's connection (the
+ORM has nothing to add to them). Building and compiling a statement cost more than a page's
+rows: SQLAlchemy's cache key of a statement is remembered by the statement object, and only
+by it.
 """
 
 import base64
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,18 +45,38 @@ class Ordering:
         return [column.desc() if descending else column.asc() for column in self.columns]
 
     def after(self, values: list, reverse: bool = False):
-        """Rows strictly past ``values`` in this order (before them when ``reverse``)."""
+        """Rows strictly past ``values`` in this order (before them when ``reverse``); the
+        values are the bound parameters ``cursor_parameters(values)`` names."""
         keys = tuple_(*self.columns)
         bound = tuple_(
             *(
-                bindparam(None, value, type_=column.type)
-                for column, value in zip(self.columns, values, strict=True)
+                bindparam(name, value, type_=column.type)
+                for (name, value), column in zip(
+                    cursor_parameters(values).items(), self.columns, strict=True
+                )
             )
         )
         return keys < bound if self.descending != reverse else keys > bound
 
     def key_of(self, row) -> list:
         return [getattr(row, column.key) for column in self.columns]
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A list whose statements depend on ``key`` alone: ``build()`` returns its rows'
+    SELECT and its count's, each value in them a bound parameter, and ``parameters`` are
+    this request's values of those."""
+
+    key: Hashable
+    build: Callable[[], tuple[Select, Select]]
+    parameters: dict
+
+
+#: Page statements per (list shape, window); past this many, the cache starts afresh, so
+#: that a crawl through many ``page=`` offsets cannot grow it without bound.
+MAX_CACHED_STATEMENTS = 2048
+_statements: dict[tuple, tuple[Select, Select]] = {}
 
 
 def _encode_value(value):
@@ -85,6 +112,11 @@ def count_query(query: Select) -> Select:
     return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 
 
+def cursor_parameters(values: list) -> dict:
+    """A cursor's sort key as the values of ``Ordering.after``'s bound parameters."""
+    return {f"desk_cursor_{index}": value for index, value in enumerate(values)}
+
+
 def _link(request, params: dict, **changes) -> str:
     query = {k: v for k, v in params.items() if k not in ("page", "cursor")}
     query.update(changes)
@@ -103,27 +135,81 @@ def _literal(number: int):
     return literal_column(str(int(number)))
 
 
-def _page_and_count(
-    dbsession: Session, statement: Select, count: Select, entities: bool
-) -> tuple[list, int]:
-    """The rows of ``statement`` and the list's count, in one statement and one snapshot.
+def _window(
+    query: Select, ordering: Ordering, size: int, offset: int, cursor: tuple | None
+) -> Select:
+    """The rows of one page: ``size`` rows from ``offset``, or ``size + 1`` past the
+    ``cursor`` (its key, and whether it points backward)."""
+    if cursor is None:
+        window = query.order_by(*ordering.order_by()).limit(_literal(size))
+        return window.offset(_literal(offset)) if offset else window
+    key, backward = cursor
+    window = query.where(ordering.after(key, reverse=backward))
+    return window.order_by(*ordering.order_by(reverse=backward)).limit(_literal(size + 1))
 
-    The count rides along as an uncorrelated scalar subquery, which PostgreSQL and SQLite
-    evaluate once; it is None when there is no row to carry it. With ``entities``, each row
-    is the ORM object it selects; else the row itself (with the count as ``desk_list_count``).
+
+def _with_count(window: Select, count: Select) -> Select:
+    """``window`` with the list's count riding along as ``desk_list_count``.
+
+    The count is an uncorrelated scalar subquery, which PostgreSQL and SQLite evaluate
+    once: the page and its count are one statement and one snapshot.
     """
-    total = count.scalar_subquery().correlate(None).label("desk_list_count")
-    result = dbsession.execute(statement.add_columns(total))
-    rows = result.unique().all() if entities else result.all()
-    if not rows:
-        return [], None
-    return [row[0] for row in rows] if entities else rows, int(rows[0][-1] or 0)
+    return window.add_columns(count.scalar_subquery().correlate(None).label("desk_list_count"))
+
+
+class _Statements:
+    """How one page runs: its statements (cached per shape for a ``Shaped`` list) and
+    where (the ORM session for entities, else its connection)."""
+
+    def __init__(self, dbsession: Session, query, ordering: Ordering, counting, entities: bool):
+        self.query, self.ordering, self.counting = query, ordering, counting
+        self.shaped = isinstance(query, Shaped)
+        self.parameters = dict(query.parameters) if self.shaped else {}
+        self.entities = entities
+        self.executor = dbsession if entities else dbsession.connection()
+
+    def _built(self, size: int, offset: int, cursor: tuple | None) -> tuple[Select, Select]:
+        if not self.shaped:
+            query, counting = self.query, self.counting
+            if counting is None:
+                counting = count_query(query)
+            window = _window(query, self.ordering, size, offset, cursor)
+            return _with_count(window, counting), counting
+        # The cursor's values are bound: one statement per direction, whatever the key.
+        key = (self.query.key, size, offset, None if cursor is None else cursor[1])
+        built = _statements.get(key)
+        if built is None:
+            query, counting = self.query.build()
+            window = _window(query, self.ordering, size, offset, cursor)
+            built = _with_count(window, counting), counting
+            if len(_statements) >= MAX_CACHED_STATEMENTS:
+                _statements.clear()
+            _statements[key] = built
+        return built
+
+    def page_and_count(self, size: int, offset: int, cursor: tuple | None) -> tuple[list, int]:
+        """The rows of the page and the list's count (None when there is no row to carry
+        it). With ``entities``, each row is the ORM object it selects; else the row itself
+        (with the count as ``desk_list_count``)."""
+        statement, self._count = self._built(size, offset, cursor)
+        parameters = self.parameters
+        if cursor is not None:
+            parameters = {**parameters, **cursor_parameters(cursor[0])}
+        result = self.executor.execute(statement, parameters)
+        rows = result.unique().all() if self.entities else result.all()
+        if not rows:
+            return [], None
+        return [row[0] for row in rows] if self.entities else rows, int(rows[0][-1] or 0)
+
+    def count(self) -> int:
+        """The list's count alone (after ``page_and_count``)."""
+        return int(self.executor.scalar(self._count, self.parameters) or 0)
 
 
 def paginate(
     request,
     dbsession: Session,
-    query: Select,
+    query: Select | Shaped,
     ordering: Ordering,
     serialize,
     counting: Select | None = None,
@@ -132,25 +218,23 @@ def paginate(
 ) -> dict:
     """One page of ``query`` in ``ordering``, serialized by ``serialize(rows)``.
 
-    ``counting`` is the SELECT of the list's count (default ``count_query(query)``); with
-    ``count_limit``, it counts at most ``count_limit + 1`` rows and the page says whether
-    the count is exact. ``entities``: ``query`` selects one ORM entity, and ``serialize``
-    gets those objects; else it gets the Core rows of ``query``'s columns.
+    ``counting`` is the SELECT of the list's count (default ``count_query(query)``; a
+    ``Shaped`` list builds its own); with ``count_limit``, it counts at most
+    ``count_limit + 1`` rows and the page says whether the count is exact. ``entities``:
+    ``query`` selects one ORM entity, and ``serialize`` gets those objects; else it gets the
+    Core rows of ``query``'s columns.
     """
     params = request.validated.get("querystring", {})
     size = params.get("page_size", DEFAULT_PAGE_SIZE)
     raw_params = request.GET.mixed()
-    if counting is None:
-        counting = count_query(query)
+    statements = _Statements(dbsession, query, ordering, counting, entities)
 
     cursor = params.get("cursor")
     if cursor:
         key, backward = decode_cursor(ordering, cursor)
-        window = query.where(ordering.after(key, reverse=backward))
-        window = window.order_by(*ordering.order_by(reverse=backward)).limit(_literal(size + 1))
-        rows, count = _page_and_count(dbsession, window, counting, entities)
+        rows, count = statements.page_and_count(size, 0, (key, backward))
         if count is None:  # nothing past the cursor: the count alone
-            count = int(dbsession.scalar(counting) or 0)
+            count = statements.count()
         more = len(rows) > size
         rows = rows[:size]
         if backward:
@@ -158,10 +242,7 @@ def paginate(
         has_next, has_previous = (True, more) if backward else (more, True)
     else:
         page = params.get("page", 1)
-        window = query.order_by(*ordering.order_by()).limit(_literal(size))
-        if page > 1:
-            window = window.offset(_literal((page - 1) * size))
-        rows, count = _page_and_count(dbsession, window, counting, entities)
+        rows, count = statements.page_and_count(size, (page - 1) * size, None)
         if page > 1 and not rows:
             raise HTTPNotFound(_("Invalid page: past the last one."))
         if count is None:  # the first page is empty, in the same snapshot: so is the list

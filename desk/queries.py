@@ -1,6 +1,6 @@
 """The queries behind the lists: filters and sort orders (ticket lists: ``desk.lists``)."""
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BindParameter, Select, or_, select
 
 from .models import Comment, Ticket, TicketEvent, User
 from .pagination import Ordering
@@ -58,10 +58,14 @@ def contains(column, text: str):
     return column.ilike(search_pattern(text), escape=ESCAPE)
 
 
-def ticket_search(text: str):
+def ticket_search(text: str | BindParameter):
     """The ``search`` filter of ticket lists: ``text`` in the title or the description
-    (PostgreSQL's trigram indexes serve it)."""
-    return or_(*(contains(TICKET_COLUMNS[column], text) for column in SEARCHED_COLUMNS))
+    (PostgreSQL's trigram indexes serve it). ``text`` may be a bound parameter of its
+    ``search_pattern``."""
+    pattern = search_pattern(text) if isinstance(text, str) else text
+    return or_(
+        *(TICKET_COLUMNS[column].ilike(pattern, escape=ESCAPE) for column in SEARCHED_COLUMNS)
+    )
 
 
 def comment_query(ticket: Ticket, include_internal: bool) -> Select:

@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeDecorator
 
 from ..exceptions import InvalidInput
 from ..i18n import _
-from ..pagination import Ordering, decode_cursor, paginate
+from ..pagination import Ordering, Shaped, decode_cursor, paginate
 
 #: Integers that fit the database's BIGINT (ids and ranks are smaller still).
 INT_RANGE = range(-(2**63), 2**63)
@@ -58,7 +58,7 @@ def check_cursor(ordering: Ordering, cursor: str) -> None:
 
 def page(
     request,
-    query: Select,
+    query: Select | Shaped,
     ordering: Ordering,
     serialize: Callable,
     counting: Select | None = None,

@@ -105,10 +105,9 @@ def list_tickets(request, scope: str) -> dict:
     )
     return page(
         request,
-        tickets.select(),
+        tickets.shaped(),
         tickets.order(),
         lambda rows: ticket_list_json(request, container, rows),
-        counting=tickets.count(),
         count_limit=tickets.count_limit,
         entities=False,
     )
