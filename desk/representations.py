@@ -69,6 +69,9 @@ def ticket_fields(
     now: datetime | None = None,
 ) -> dict:
     """A ticket's representation, from anything with its columns as attributes."""
+    # The times written out here rather than through iso(): a page writes 180 of them.
+    created, updated = ticket.created_at, ticket.updated_at
+    assigned, completed = ticket.assigned_at, ticket.completed_at
     return {
         "id": ticket.id,
         "title": ticket.title,
@@ -77,50 +80,54 @@ def ticket_fields(
         "priority": PRIORITY_NAMES[ticket.priority],
         "requester": requester,
         "executor": executor,
-        "created_at": iso(ticket.created_at),
-        "updated_at": iso(ticket.updated_at),
-        "assigned_at": iso(ticket.assigned_at),
-        "completed_at": iso(ticket.completed_at),
+        "created_at": created.isoformat() if created is not None else None,
+        "updated_at": updated.isoformat() if updated is not None else None,
+        "assigned_at": assigned.isoformat() if assigned is not None else None,
+        "completed_at": completed.isoformat() if completed is not None else None,
         "allowed_actions": actions,
         **service_level_json(ticket, now),
     }
 
 
-def service_level_json(ticket: Ticket, now=None) -> dict:
+def service_level_json(ticket: Ticket | Row, now: datetime | None = None) -> dict:
     """The stored due times (``desk.sla``) and where each target stands now."""
     now = now or utcnow()
+    response_due, resolution_due = ticket.response_due_at, ticket.resolution_due_at
+    first_response = ticket.first_response_at
     # A waiting ticket's resolution clock stands still: no due time, still pending.
-    paused = ticket.status == TicketStatus.WAITING and ticket.response_due_at is not None
+    paused = ticket.status == TicketStatus.WAITING and response_due is not None
     return {
-        "response_due_at": iso(ticket.response_due_at),
-        "resolution_due_at": iso(ticket.resolution_due_at),
-        "first_response_at": iso(ticket.first_response_at),
+        "response_due_at": response_due.isoformat() if response_due is not None else None,
+        "resolution_due_at": resolution_due.isoformat() if resolution_due is not None else None,
+        "first_response_at": first_response.isoformat() if first_response is not None else None,
         "sla": {
-            "response": target_state(ticket.response_due_at, ticket.first_response_at, now),
-            "resolution": target_state(
-                ticket.resolution_due_at, ticket.completed_at, now, paused=paused
-            ),
+            "response": target_state(response_due, first_response, now),
+            "resolution": target_state(resolution_due, ticket.completed_at, now, paused=paused),
         },
     }
 
 
 def ticket_list_json(request, container: TicketContainer, rows: list[Row]) -> list[dict]:
-    """A page of list rows, ``allowed_actions`` computed once per (status, requester,
-    executor).
+    """A page of list rows, ``allowed_actions`` computed once per kind of ticket.
 
-    A ticket's permissions are its ACL's (its requester's and executor's entries), then its
-    container's and the root's, and the actions depend on its status besides: two tickets of
-    one page that agree on those three get the same actions from the same policy. The ACL
-    reads the row's columns as it reads a ``Ticket``'s.
+    A ticket's permissions are its ACL's (its requester's and executor's entries, each
+    naming that person's user principal), then its container's and the root's, and the
+    actions depend on its status besides. A caller holds one user principal, its own: two
+    tickets of one page that agree on their status, on whether the caller is their
+    requester, whether they have an executor and whether the caller is it, get the same
+    actions from the same policy. The ACL reads the row's columns as it reads a ``Ticket``'s.
     """
+    caller = request.authenticated_userid
     actions: dict[tuple, list[str]] = {}
     now = utcnow()
     answers = []
     for row in rows:
-        key = (row.status, row.requester_id, row.executor_id)
-        if key not in actions:
-            actions[key] = allowed_actions(request, TicketResource(row, container))
-        answers.append(ticket_row_json(row, actions[key], now))
+        executor = row.executor_id
+        key = (row.status, row.requester_id == caller, executor is None, executor == caller)
+        found = actions.get(key)
+        if found is None:
+            found = actions[key] = allowed_actions(request, TicketResource(row, container))
+        answers.append(ticket_row_json(row, found, now))
     return answers
 
 
