@@ -45,6 +45,8 @@ from . import workflow
 from .models import CountScope, Priority, Ticket, TicketCount, User, utcnow
 from .pagination import Ordering, Shaped
 from .queries import TICKET_COLUMNS as T
+from .queries import TICKET_ROW_COLUMNS as LIST_COLUMNS
+from .queries import TICKET_ROW_FROM as LIST_FROM
 from .queries import search_pattern, ticket_ordering, ticket_search
 
 #: ``desk.search.exact_count_limit``'s default: Elasticsearch's ``track_total_hits`` default.
@@ -58,19 +60,6 @@ OPEN_STATUSES = tuple(sorted(status.value for status in workflow.OPEN_STATUSES))
 #: The orderings by a due time; a list in one of them leaves out tickets without that time
 #: (keyset cursors cannot step over NULLs).
 DUE_ORDERINGS = ("response_due_at", "resolution_due_at")
-
-_REQUESTERS = User.__table__.alias("requester")
-_EXECUTORS = User.__table__.alias("executor")
-#: A list row: every column of the ticket, and its requester's and executor's usernames.
-LIST_COLUMNS = (
-    *Ticket.__table__.c,
-    _REQUESTERS.c.username.label("requester_username"),
-    _EXECUTORS.c.username.label("executor_username"),
-)
-LIST_FROM = Ticket.__table__.join(_REQUESTERS, _REQUESTERS.c.id == T.requester_id).outerjoin(
-    _EXECUTORS, _EXECUTORS.c.id == T.executor_id
-)
-
 
 #: The fields that the list's statements bind (``TicketList.parameters()``), and their types.
 BOUND_TYPES = {

@@ -1,6 +1,6 @@
 """The queries behind the lists: filters and sort orders (ticket lists: ``desk.lists``)."""
 
-from sqlalchemy import BindParameter, Select, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, or_, select
 
 from .models import Comment, Ticket, TicketEvent, User
 from .pagination import Ordering
@@ -14,6 +14,26 @@ SEARCHED_COLUMNS = ("title", "description")
 #: The ``tickets`` table's columns. Ticket lists are Core statements (``desk.lists``): their
 #: filters and sort keys name the table's columns, which ORM queries accept as well.
 TICKET_COLUMNS = Ticket.__table__.c
+
+_REQUESTERS = User.__table__.alias("requester")
+_EXECUTORS = User.__table__.alias("executor")
+#: A ticket as a Core row (lists, and a ticket read by a request that writes nothing): every
+#: column of the ticket, and its requester's and executor's usernames, one joined SELECT.
+TICKET_ROW_COLUMNS = (
+    *Ticket.__table__.c,
+    _REQUESTERS.c.username.label("requester_username"),
+    _EXECUTORS.c.username.label("executor_username"),
+)
+TICKET_ROW_FROM = Ticket.__table__.join(
+    _REQUESTERS, _REQUESTERS.c.id == TICKET_COLUMNS.requester_id
+).outerjoin(_EXECUTORS, _EXECUTORS.c.id == TICKET_COLUMNS.executor_id)
+#: One ticket's row by its id (the bound parameter ``id``); built once, so that SQLAlchemy
+#: generates its cache key once.
+TICKET_ROW = (
+    select(*TICKET_ROW_COLUMNS)
+    .select_from(TICKET_ROW_FROM)
+    .where(TICKET_COLUMNS.id == bindparam("id", type_=TICKET_COLUMNS.id.type))
+)
 
 TICKET_SORT_KEYS = {
     "created_at": (TICKET_COLUMNS.created_at, TICKET_COLUMNS.id),

@@ -47,11 +47,14 @@ def ticket_json(request, resource: TicketResource, actions: list[str] | None = N
     ticket = resource.ticket
     if actions is None:
         actions = allowed_actions(request, resource)
+    if isinstance(ticket, Row):  # read by a request that changes nothing (TicketContainer)
+        return ticket_row_json(ticket, actions, utcnow())
     return ticket_fields(ticket, user_ref(ticket.requester), user_ref(ticket.executor), actions)
 
 
 def ticket_row_json(row: Row, actions: list[str], now: datetime) -> dict:
-    """A ticket from a list row (``desk.lists.LIST_COLUMNS``): the same as ``ticket_json``."""
+    """A ticket from its row (``desk.queries.TICKET_ROW_COLUMNS``): the same as an ORM
+    ``Ticket``'s ``ticket_json``."""
     requester = {"id": row.requester_id, "username": row.requester_username}
     executor = (
         {"id": row.executor_id, "username": row.executor_username}

@@ -6,10 +6,12 @@ superusers reaches every ticket and user.
 """
 
 from pyramid.authorization import Allow, Authenticated
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from .models import Attachment, Role, Ticket, User, Webhook
+from .models import SAFE_METHODS, Attachment, Role, Ticket, User, Webhook
 from .permissions import SUPERUSERS, Permission, role_principal, user_principal
+from .queries import TICKET_ROW
 
 OPERATOR = role_principal(Role.OPERATOR)
 REQUESTER = role_principal(Role.REQUESTER)
@@ -87,7 +89,12 @@ class Container:
 
 
 class TicketContainer(Container):
-    """``/api/tickets/``: who may file tickets and which list each role reads."""
+    """``/api/tickets/``: who may file tickets and which list each role reads.
+
+    With ``rows``, a ticket is read as a Core row (``desk.queries.TICKET_ROW``: its columns
+    and its people's usernames), for requests that change nothing; else as the ORM
+    ``Ticket`` that a write changes.
+    """
 
     __name__ = "tickets"
     __acl__ = (
@@ -96,20 +103,31 @@ class TicketContainer(Container):
         (Allow, OPERATOR, (*OPERATOR_TICKET_PERMISSIONS, Permission.EVENT_LIST)),
     )
 
+    def __init__(self, request, parent: Root | None = None, rows: bool = False):
+        super().__init__(request, parent)
+        self.rows = rows
+
     def __getitem__(self, segment: str) -> "TicketResource":
         # A plain read, for every method: the ACL runs on it before anything is locked, so
         # a refused or anonymous write never queues behind, nor holds up, the ticket's
         # writers. A view that changes the ticket locks it then (``workflow.lock_ticket``).
-        ticket = self.dbsession.get(Ticket, parse_id(segment))
+        ticket_id = parse_id(segment)
+        if self.rows:
+            # The session's connection: the ORM adds nothing to one row of values.
+            connection = self.dbsession.connection()
+            ticket = connection.execute(TICKET_ROW, {"id": ticket_id}).first()
+        else:
+            ticket = self.dbsession.get(Ticket, ticket_id)
         if ticket is None:
             raise KeyError(segment)
         return TicketResource(ticket, parent=self)
 
 
 class TicketResource:
-    """One ticket; its requester and executor hold permissions on it by name."""
+    """One ticket (an ORM ``Ticket``, or a row with its columns); its requester and
+    executor hold permissions on it by name."""
 
-    def __init__(self, ticket: Ticket, parent: TicketContainer):
+    def __init__(self, ticket: Ticket | Row, parent: TicketContainer):
         self.ticket = ticket
         self.__name__ = str(ticket.id)
         self.__parent__ = parent
@@ -244,7 +262,8 @@ def root_factory(request) -> Root:
 
 
 def ticket_factory(request) -> TicketContainer:
-    return TicketContainer(request)
+    """The API's tickets; a request that changes nothing reads them as rows."""
+    return TicketContainer(request, rows=request.method in SAFE_METHODS)
 
 
 def user_factory(request) -> UserContainer:
