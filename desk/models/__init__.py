@@ -91,6 +91,19 @@ def _ping_when_idle(dbapi_connection, record, proxy) -> None:
         raise exc.DisconnectionError(f"idle connection failed its ping: {error}") from error
 
 
+def _session_in_utc(dbapi_connection, _record) -> None:
+    """The connect hook: the session's time zone is UTC, whatever the server's default.
+
+    psycopg returns ``timestamptz`` values in the session's zone; in ``UTC`` (that name) it
+    gives them ``datetime.UTC``, which ``UTCDateTime`` then passes through unconverted. The
+    API writes every time in UTC either way.
+    """
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    if not dbapi_connection.autocommit:
+        dbapi_connection.commit()
+
+
 def _note_checkin(dbapi_connection, record) -> None:
     """The pool's connect and checkin hook: when the connection was last known good."""
     record.info["desk.checked_in"] = time.monotonic()
@@ -110,6 +123,7 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _prepare_sqlite)
     elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _session_in_utc)
         event.listen(engine, "connect", _note_checkin)
         event.listen(engine, "checkout", _ping_when_idle)
         event.listen(engine, "checkin", _note_checkin)

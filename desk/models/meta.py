@@ -37,6 +37,10 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
+        # PostgreSQL sessions run in UTC (``desk.models.get_engine``): psycopg then hands
+        # out times in ``datetime.UTC`` already, and a page reads 180 of them.
+        if value.tzinfo is UTC:
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
