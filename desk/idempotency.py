@@ -51,7 +51,7 @@ def begin(request) -> Response | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    dbsession, user_id = request.dbsession, request.user.id
+    dbsession, user_id = request.dbsession, request.caller.id
     fingerprint = _fingerprint(request)
     dbsession.execute(
         delete(IdempotencyKey).where(
