@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from pyramid.renderers import render
 from pyramid.response import Response
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from .exceptions import IdempotencyKeyReused
 from .i18n import _
@@ -41,6 +42,25 @@ def _replay(record: IdempotencyKey) -> Response:
     return response
 
 
+def _reserve(dbsession: Session, values: dict) -> int | None:
+    """Insert the key's row; its id, or None when the caller's key is taken already.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL and SQLite alike), not a
+    savepoint around a plain INSERT: a parallel request with the same key still waits on
+    the unique index until the first one ends, then finds the key taken (or free, if the
+    first rolled back).
+    """
+    dialect = dbsession.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(IdempotencyKey)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return dbsession.scalar(statement)
+
+
 def begin(request) -> Response | None:
     """The stored response of an earlier request with this key, or None to go ahead.
 
@@ -51,18 +71,18 @@ def begin(request) -> Response | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    dbsession, user_id = request.dbsession, request.user.id
+    dbsession, user_id = request.dbsession, request.caller.id
     fingerprint = _fingerprint(request)
     dbsession.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.user_id == user_id, IdempotencyKey.created_at < utcnow() - LIFETIME
         )
     )
-    record = IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, created_at=utcnow())
-    try:
-        with dbsession.begin_nested():
-            dbsession.add(record)
-    except IntegrityError:
+    reserved = _reserve(
+        dbsession,
+        {"user_id": user_id, "key": key, "fingerprint": fingerprint, "created_at": utcnow()},
+    )
+    if reserved is None:
         record = dbsession.scalars(
             select(IdempotencyKey).where(
                 IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
@@ -73,18 +93,26 @@ def begin(request) -> Response | None:
                 _("This Idempotency-Key was used with another request.")
             ) from None
         return _replay(record)
-    request.environ["desk.idempotency"] = record
+    request.environ["desk.idempotency"] = reserved
     return None
 
 
 def finish(request, status: int, body: dict) -> None:
     """Store the response of a request that ``begin`` let through (if it had a key)."""
-    record = request.environ.get("desk.idempotency")
-    if record is None:
+    reserved = request.environ.get("desk.idempotency")
+    if reserved is None:
         return
-    record.status = status
     rendered = render("json", body, request=request)
-    # The JSON renderer's orjson writes bytes; the column keeps text.
-    record.body = rendered.decode() if isinstance(rendered, bytes) else rendered
-    record.location = request.response.location
-    record.etag = request.response.etag
+    request.dbsession.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == reserved)
+        .values(
+            status=status,
+            # The JSON renderer's orjson writes bytes; the column keeps text.
+            body=rendered.decode() if isinstance(rendered, bytes) else rendered,
+            location=request.response.location,
+            etag=request.response.etag,
+        ),
+        # No ORM object of the row is in the session to update.
+        execution_options={"synchronize_session": False},
+    )

@@ -9,12 +9,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pyramid.httpexceptions import HTTPForbidden
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import Insert, Row, Select, bindparam, insert, select
+from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 
 from .exceptions import InvalidInput, TransitionNotAllowed
 from .i18n import C_, _
-from .models import Comment, Priority, Role, Ticket, TicketEvent, TicketStatus, User, utcnow
+from .models import (
+    ZOPE_EVENTS,
+    Comment,
+    Priority,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    User,
+    utcnow,
+)
 from .permissions import Permission
 from .sla import sla_policy
 from .sla.levels import service_levels
@@ -244,23 +254,71 @@ def _move(ticket: Ticket, status: str) -> str:
     return previous
 
 
-def create_ticket(
+#: The columns of a new ticket that a create writes, each a bound parameter of the same name.
+NEW_TICKET_COLUMNS = (
+    "title",
+    "description",
+    "priority",
+    "status",
+    "requester_id",
+    "created_at",
+    "updated_at",
+    "version",
+    *SLA_COLUMNS,
+)
+#: The ``created`` event's columns, each a bound parameter named ``event_<column>``.
+NEW_EVENT_COLUMNS = ("actor_id", "kind", "to_status", "data", "internal", "created_at")
+
+
+def _new_ticket_statements() -> tuple[Select, Insert, Insert]:
+    """The statements of a create, built once (SQLAlchemy caches their compiled forms).
+
+    PostgreSQL runs the first alone: the ticket's INSERT with RETURNING in a CTE and its
+    ``created`` event's INSERT, which takes the new id from that CTE, in one statement (data
+    changes in ``WITH`` run exactly once, and the event's foreign key is checked at the end
+    of the statement). SQLite has no INSERT in ``WITH``: it runs the other two in turn.
+    """
+    tickets, events = Ticket.__table__, TicketEvent.__table__
+    ticket = insert(tickets).values({name: bindparam(name) for name in NEW_TICKET_COLUMNS})
+    ticket = ticket.returning(*tickets.c)
+    event_values = {name: bindparam(f"event_{name}") for name in NEW_EVENT_COLUMNS}
+    new = ticket.cte("new_ticket")
+    event_of_new = insert(events).values(
+        ticket_id=select(new.c.id).scalar_subquery(), **event_values
+    )
+    together = select(*new.c).add_cte(event_of_new.cte("new_event"))
+    event = insert(events).values(ticket_id=bindparam("event_ticket_id"), **event_values)
+    return together, ticket, event
+
+
+TICKET_WITH_EVENT, TICKET_INSERT, EVENT_INSERT = _new_ticket_statements()
+
+
+def _mark_changed(dbsession: Session) -> None:
+    """Tell zope.sqlalchemy that a Core statement wrote (it sees only the ORM's writes), so
+    that the request's transaction commits; a session outside a transaction manager (a
+    script's) commits itself."""
+    events = dbsession.info.get(ZOPE_EVENTS)
+    if events is not None:
+        events.mark_changed(dbsession)
+
+
+def file_ticket(
     dbsession: Session,
-    requester: User,
+    requester: User | Row,
     title: str,
     description: str = "",
     priority: str = "NORMAL",
     *,
-    filed_by: User | None = None,
-) -> Ticket:
-    """File a ticket: two INSERTs, the ticket's with RETURNING, no unit-of-work flush.
+    filed_by: User | Row | None = None,
+) -> Row:
+    """File a ticket; its row as stored (every column of ``tickets``, from RETURNING).
 
+    The ticket and its ``created`` event are Core INSERTs (one statement on PostgreSQL,
+    ``TICKET_WITH_EVENT``), with no ORM object: the API's answer is built from the row.
     ``filed_by`` someone else (the admin, on the requester's behalf) makes them the
-    ``created`` event's actor, with ``data.on_behalf_of``.
-
-    SQLAlchemy's ORM INSERT with RETURNING hands back the new row as a persistent ``Ticket``
-    of this session, so the answer is built from what the insert returned; its requester is
-    the caller, already in the session's identity map.
+    ``created`` event's actor, with ``data.on_behalf_of``. ``requester`` and ``filed_by``
+    need only an ``id``: a ``User`` or the caller's row.
     """
     now = utcnow()
     # A new ticket's service levels need no history: part of its one INSERT.
@@ -271,7 +329,8 @@ def create_ticket(
         events=[],
         policy=sla_policy(dbsession),
     )
-    values = {
+    on_behalf = filed_by is not None and filed_by.id != requester.id
+    params = {
         "title": title,
         "description": description,
         "priority": Priority[priority].value,
@@ -279,21 +338,42 @@ def create_ticket(
         "requester_id": requester.id,
         "created_at": now,
         "updated_at": now,
+        "version": 1,
         **{column: getattr(levels, column) for column in SLA_COLUMNS},
+        "event_actor_id": (filed_by or requester).id,
+        "event_kind": "created",
+        "event_to_status": NEW,
+        "event_data": {"on_behalf_of": requester.id} if on_behalf else {},
+        "event_internal": False,
+        "event_created_at": now,
     }
-    ticket = dbsession.scalars(insert(Ticket).returning(Ticket), [values]).one()
-    on_behalf = filed_by is not None and filed_by.id != requester.id
-    event = {
-        "ticket_id": ticket.id,
-        "actor_id": (filed_by or requester).id,
-        "kind": "created",
-        "from_status": None,
-        "to_status": NEW,
-        "data": {"on_behalf_of": requester.id} if on_behalf else {},
-        "internal": False,
-        "created_at": now,
-    }
-    dbsession.execute(insert(TicketEvent), [event])
+    _mark_changed(dbsession)
+    if dbsession.get_bind().dialect.name == "postgresql":
+        return dbsession.execute(TICKET_WITH_EVENT, params).one()
+    ticket = dbsession.execute(TICKET_INSERT, params).one()
+    dbsession.execute(EVENT_INSERT, {**params, "event_ticket_id": ticket.id})
+    return ticket
+
+
+def create_ticket(
+    dbsession: Session,
+    requester: User,
+    title: str,
+    description: str = "",
+    priority: str = "NORMAL",
+    *,
+    filed_by: User | None = None,
+) -> Ticket:
+    """File a ticket (``file_ticket``) and return it as the session's ``Ticket``.
+
+    For callers that go on with the ORM object (the admin, the bulk code, tests): it is made
+    from the inserted row without a query, as if just loaded (``make_transient_to_detached``,
+    then ``add``); its requester is found in the session's identity map.
+    """
+    row = file_ticket(dbsession, requester, title, description, priority, filed_by=filed_by)
+    ticket = Ticket(**row._asdict())  # Row's documented named-tuple API
+    make_transient_to_detached(ticket)
+    dbsession.add(ticket)
     return ticket
 
 

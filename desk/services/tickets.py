@@ -16,7 +16,15 @@ from ..queries import (
     comment_query,
     event_query,
 )
-from ..representations import comment_json, etag, event_json, ticket_json, ticket_list_json
+from ..representations import (
+    comment_json,
+    etag,
+    event_json,
+    ticket_fields,
+    ticket_json,
+    ticket_list_json,
+    user_ref,
+)
 from ..resources import TicketResource, ticket_factory
 from .paging import page
 
@@ -128,14 +136,17 @@ def create_ticket(request):
     if replay is not None:
         return replay
     body = request.validated["body"]
-    new = workflow.create_ticket(
-        request.dbsession, request.user, body["title"], body["description"], body["priority"]
+    caller = request.caller
+    new = workflow.file_ticket(
+        request.dbsession, caller, body["title"], body["description"], body["priority"]
     )
-    # The new row is ours (inserted in this transaction): no need to look it up and lock it.
+    # The answer is the inserted row: no ORM object, no lookup (the row is ours, inserted
+    # in this transaction, so no lock either). Its requester is the caller; no executor yet.
     resource = TicketResource(new, request.context)
     request.response.status = 201
     request.response.location = request.route_url("ticket", id=new.id)
-    answer = single_ticket(request, resource)
+    request.response.etag = (etag(new), True)
+    answer = ticket_fields(new, user_ref(caller), None, workflow.allowed_actions(request, resource))
     idempotency.finish(request, 201, answer)
     return answer
 
