@@ -1,14 +1,16 @@
 """Password hashing with argon2id, at or above OWASP's minimum parameters by default.
 
-Every hash and verification runs on one small pool of threads (``HASHING_THREADS``, one per
-core), whichever request thread asks. argon2id fills ``memory_cost`` KiB (19 MiB by default)
-per call, and glibc keeps that block in the malloc arena of the thread that used it: spread
-over every waitress thread, logins would leave 19 MiB behind in each. On the pool, only a
-core's worth of threads ever holds it, so a server may run as many request threads as its
-database round trips call for. More than one argon2 per core at a time would not be faster.
+Every hash and verification runs on one thread (``HASHING_THREADS``), whichever request thread
+asks, one at a time per process. argon2id fills ``memory_cost`` KiB (19 MiB by default) per
+call, and glibc keeps that block in the malloc arena of the thread that used it (its mmap
+threshold rises to the size of the first one freed), ready for the next call: spread over
+every waitress thread, logins would leave 19 MiB behind in each. One hashing thread bounds a
+process's argon2 memory to one block whatever the number of cores or request threads: with
+one per core, a 2-core machine peaked at 146 MiB RSS under logins and list pages, over the
+150 MB a process must stay under; with one, 19 MiB lower (BENCHMARKS.md, issue 10). More
+logins per second are more processes, one per core, each with its own hashing thread.
 """
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -16,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .i18n import _
 
-HASHING_THREADS = os.cpu_count() or 1
+HASHING_THREADS = 1
 _hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="desk-argon2")
 
 

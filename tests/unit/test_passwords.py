@@ -1,0 +1,47 @@
+"""Password hashing runs on one thread per process, whichever request thread asks: a process
+holds at most one argon2id block (``memory_cost`` KiB) at a time, however many request threads
+and cores it has (BENCHMARKS.md, issue 10)."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher
+
+from desk.passwords import Passwords
+
+
+class RecordingHasher(PasswordHasher):
+    """A hasher that notes which thread ran each call and how many ran at once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lock = threading.Lock()
+        self.threads: set[str] = set()
+        self.running = 0
+        self.most_at_once = 0
+
+    def verify(self, password_hash, password):
+        with self.lock:
+            self.threads.add(threading.current_thread().name)
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            return super().verify(password_hash, password)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_verifications_from_many_threads_run_one_at_a_time_on_one_thread():
+    passwords = Passwords(time_cost=1, memory_cost=1024)
+    good = passwords.hash("correct horse battery")
+    passwords.hasher = RecordingHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    attempts = ["correct horse battery", "wrong horse battery"] * 8
+
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="request") as requests:
+        answers = list(requests.map(lambda password: passwords.verify(good, password), attempts))
+
+    assert answers == [True, False] * 8
+    assert passwords.hasher.most_at_once == 1
+    assert len(passwords.hasher.threads) == 1
+    assert passwords.hasher.threads.pop().startswith("desk-argon2")
