@@ -21,6 +21,8 @@ from sqlalchemy.exc import DBAPIError
 DOMAIN = "desk"
 LOCALES = ("en", "ru")
 DEFAULT_LOCALE = "en"
+#: Where the compiled catalogs are (an asset spec).
+TRANSLATION_DIRS = "desk:locale/"
 
 _ = TranslationStringFactory(DOMAIN)
 
@@ -78,7 +80,7 @@ def shown(request: Request, value: object) -> object:
 
 
 def includeme(config: Configurator) -> None:
-    config.add_translation_dirs("desk:locale/")
+    config.add_translation_dirs(TRANSLATION_DIRS)
     config.set_locale_negotiator(negotiate_locale)
 
 

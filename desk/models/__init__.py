@@ -14,7 +14,7 @@ from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 from .attachment import Attachment, AttachmentChunk
 from .audit import AdminAction
 from .comment import Comment
-from .counts import CountScope, TicketCount
+from .counts import CountScope, DayKind, TicketCount, TicketDayCount
 from .enums import Priority, Role, TicketStatus
 from .history import EVENT_KINDS, TicketEvent
 from .idempotency import IdempotencyKey
@@ -33,6 +33,7 @@ __all__ = [
     "Base",
     "Comment",
     "CountScope",
+    "DayKind",
     "Delivery",
     "DeliveryAttempt",
     "IdempotencyKey",
@@ -43,6 +44,7 @@ __all__ = [
     "Role",
     "Ticket",
     "TicketCount",
+    "TicketDayCount",
     "TicketEvent",
     "TicketStatus",
     "User",

@@ -30,6 +30,8 @@ class TicketEvent(Base):
     __table_args__ = (
         Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),
         Index("ix_ticket_events_actor_id_id", "actor_id", "id"),
+        # The events page of one actor, newest first (migration 0011).
+        Index("ix_ticket_events_actor_id_created_at_id", "actor_id", "created_at", "id"),
         Index("ix_ticket_events_kind_id", "kind", "id"),
         Index("ix_ticket_events_created_at_id", "created_at", "id"),
         # The admin's chart of tickets closed per day (migration 0010).

@@ -4,6 +4,9 @@ The rules (``desk.mail.rules``) are ``audience:kind`` pairs: ``requester`` is th
 requester, ``executor`` the executor it was assigned to (for ``assigned``) or has now,
 ``operators`` every active operator. Nobody is mailed about their own change, nor without
 an address or with ``notify_email`` off; an internal event never reaches a requester.
+
+A message is written in its recipient's ``language`` (else ``desk.mail.default_language``)
+through the ``desk`` gettext catalogs, as the admin's pages and the API's problems are.
 """
 
 import logging
@@ -12,73 +15,57 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from pyramid.i18n import Localizer, make_localizer
+from pyramid.path import AssetResolver
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..i18n import C_, DEFAULT_LOCALE, LOCALES, TRANSLATION_DIRS
 from ..models import Comment, Role, Ticket, TicketEvent, User
 from .config import MailConfig
 from .webhooks import Outcome
 
 log = logging.getLogger(__name__)
 
-TEXTS = {
-    "en": {
-        "greeting": "Hello {name},",
-        "ticket": "Ticket",
-        "status": "Status",
-        "by": "By",
-        "footer": "Desk. Turn these messages off in your profile (notify_email).",
-        "kinds": {
-            "created": "new ticket",
-            "edited": "edited",
-            "assigned": "assigned to {executor}",
-            "status_changed": "now {status}",
-            "cancelled": "cancelled",
-            "commented": "new comment",
-            "attachment_added": "file attached",
-            "attachment_removed": "file removed",
-            "sla_warning": "a service-level target is near",
-            "sla_breached": "a service-level target was missed",
-        },
-        "statuses": {
-            "NEW": "new",
-            "ASSIGNED": "assigned",
-            "IN_PROGRESS": "in progress",
-            "WAITING": "waiting for you",
-            "DONE": "done",
-            "CANCELLED": "cancelled",
-        },
-    },
-    "ru": {
-        "greeting": "Здравствуйте, {name}!",
-        "ticket": "Заявка",
-        "status": "Статус",
-        "by": "Кто",
-        "footer": "Desk. Письма можно отключить в профиле (notify_email).",
-        "kinds": {
-            "created": "новая заявка",
-            "edited": "изменена",
-            "assigned": "назначена исполнителю {executor}",
-            "status_changed": "статус: {status}",
-            "cancelled": "отменена",
-            "commented": "новый комментарий",
-            "attachment_added": "добавлен файл",
-            "attachment_removed": "удалён файл",
-            "sla_warning": "срок обслуживания скоро истекает",
-            "sla_breached": "срок обслуживания нарушен",
-        },
-        "statuses": {
-            "NEW": "новая",
-            "ASSIGNED": "назначена",
-            "IN_PROGRESS": "в работе",
-            "WAITING": "ждёт вашего ответа",
-            "DONE": "выполнена",
-            "CANCELLED": "отменена",
-        },
-    },
+#: The message's words, in the ``mail`` context of the ``desk`` catalogs (README,
+#: "Translations"): the same English word may read otherwise in a letter than on a page.
+LABELS = {
+    "ticket": C_("mail", "Ticket"),
+    "status": C_("mail", "Status"),
+    "by": C_("mail", "By"),
+    "footer": C_("mail", "Desk. Turn these messages off in your profile (notify_email)."),
 }
+KINDS = {
+    "created": C_("mail", "new ticket"),
+    "edited": C_("mail", "edited"),
+    "assigned": C_("mail", "assigned to ${executor}"),
+    "status_changed": C_("mail", "now ${status}"),
+    "cancelled": C_("mail", "cancelled"),
+    "commented": C_("mail", "new comment"),
+    "attachment_added": C_("mail", "file attached"),
+    "attachment_removed": C_("mail", "file removed"),
+    "sla_warning": C_("mail", "a service-level target is near"),
+    "sla_breached": C_("mail", "a service-level target was missed"),
+}
+STATUSES = {
+    "NEW": C_("mail", "new"),
+    "ASSIGNED": C_("mail", "assigned"),
+    "IN_PROGRESS": C_("mail", "in progress"),
+    "WAITING": C_("mail", "waiting for you"),
+    "DONE": C_("mail", "done"),
+    "CANCELLED": C_("mail", "cancelled"),
+}
+GREETING = C_("mail", "Hello ${name},")
+
+
+@lru_cache(maxsize=len(LOCALES))
+def localizer(language: str) -> Localizer:
+    """Pyramid's localizer of ``language`` over Desk's catalogs (no request in the worker)."""
+    return make_localizer(language, [AssetResolver().resolve(TRANSLATION_DIRS).abspath()])
+
 
 _templates = Environment(
     loader=PackageLoader("desk.notifications", "templates"),
@@ -149,17 +136,24 @@ def compose(
 ) -> Message:
     """The message to ``user`` about ``event``, in their language, plain text and HTML."""
     language = user.language or config.default_language
-    text = TEXTS[language]
-    status = text["statuses"].get(ticket.status, ticket.status)
+    language = language if language in LOCALES else DEFAULT_LOCALE
+    words = localizer(language)
+
+    def status_of(code: str) -> str:
+        return words.translate(STATUSES[code]) if code in STATUSES else code
+
+    status = status_of(ticket.status)
     executor = ticket.executor.username if ticket.executor else ""
-    summary = text["kinds"][event.kind].format(
-        executor=executor, status=text["statuses"].get(event.to_status or "", status)
+    summary = words.translate(
+        KINDS[event.kind],
+        mapping={"executor": executor, "status": status_of(event.to_status or ticket.status)},
     )
     subject = f"[Desk #{ticket.id}] {ticket.title}: {summary}"
+    text = {name: words.translate(label) for name, label in LABELS.items()}
     context = {
         "language": language,
         "text": text,
-        "name": user.first_name or user.username,
+        "greeting": words.translate(GREETING, mapping={"name": user.first_name or user.username}),
         "subject": subject,
         "headline": f"{text['ticket']} #{ticket.id}: {summary}",
         "detail": _detail(event, comment),

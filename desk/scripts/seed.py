@@ -40,10 +40,11 @@ ticket without a round trip. On PostgreSQL the rows go through psycopg's binary 
 session's own connection, in batches, with the three tables locked against other writers; when
 the seed at least doubles the tickets, secondary indexes and foreign keys are dropped first and
 rebuilt at the end (see ``PostgresWriter``), and the sequences are moved past the new ids. The
-trigger that keeps ``ticket_counts`` exact is switched off for the load and the new tickets'
-counts are added in one pass before the commit. On SQLite the rows are Core ``executemany``
-inserts in chunks (its triggers count them as they go). Everything happens in the one
-transaction of ``request.tm``, so a seed is all or nothing; ``ANALYZE`` follows the commit.
+triggers that keep ``ticket_counts`` and ``ticket_day_counts`` exact are switched off for the
+load and the new rows' counts are added in one pass each before the commit. On SQLite the
+rows are Core ``executemany`` inserts in chunks (its triggers count them as they go).
+Everything happens in the one transaction of ``request.tm``, so a seed is all or nothing;
+``ANALYZE`` follows the commit.
 
 This module is the command and its users; ``seed_layout`` computes the rows and
 ``seed_writers`` writes them (``PostgresWriter``, ``SQLiteWriter``).

@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, Integer, SmallInteger, func, select, text
 from sqlalchemy.orm import Session
 
 from ..models import Comment, Ticket, TicketEvent
-from ..models.counts import ADD_COUNTS_SQL, COUNT_TRIGGER
+from ..models.counts import ADD_COUNTS_SQL, ADD_DAY_COUNTS_SQL, COUNT_TRIGGER, DAY_COUNT_TRIGGERS
 from ..models.meta import UTCDateTime
 from . import describe
 from .seed_layout import COMMENT_COLUMNS, EVENT_COLUMNS, PROG, TICKET_COLUMNS, Batch, Layout
@@ -86,6 +86,10 @@ class PostgresWriter:
         self.rebuild: list[str] = []
         #: Tickets with ids above this were loaded with the count trigger off (see start).
         self.recount_after: int | None = None
+        #: Events with ids above this were loaded with the day-count trigger off.
+        self.events_after = 0
+        #: ``(table, trigger)`` of the triggers switched off for the load.
+        self.paused: list[tuple[str, str]] = []
         # Ids are counted up from the current maximum, so no other writer may insert until
         # this transaction ends. Readers go on, unless ``start`` drops indexes: that locks
         # the tables entirely until the commit.
@@ -128,26 +132,30 @@ class PostgresWriter:
         self.rebuild = [create for _, create in statements]
 
     def pause_counting(self, layout: Layout) -> None:
-        """Switch off the trigger that keeps ``ticket_counts`` exact, for this transaction.
+        """Switch off the triggers that keep ``ticket_counts`` and ``ticket_day_counts``
+        exact, for this transaction.
 
         Row by row, every ticket of the load would update the same few counter rows in one
         transaction, each update a new version of a row that none can prune yet: the load
-        would slow down quadratically. ``finish`` adds the new tickets' counts in one GROUP
-        BY instead, before the commit, under the same lock. Without the tables' ownership the
-        trigger stays on (correct, slower).
+        would slow down quadratically. ``finish`` adds the new tickets' and events' counts in
+        one GROUP BY each instead, before the commit, under the same lock. Without the
+        tables' ownership the triggers stay on (correct, slower).
         """
+        wanted = [("tickets", COUNT_TRIGGER), *DAY_COUNT_TRIGGERS.items()]
         found = self.connection.execute(
             text(
-                "SELECT EXISTS (SELECT FROM pg_trigger"
-                " WHERE tgrelid = CAST('tickets' AS regclass) AND tgname = :name)"
-            ),
-            {"name": COUNT_TRIGGER},
-        ).scalar_one()
-        if not found:
+                "SELECT tgname FROM pg_trigger"
+                " WHERE tgrelid IN (CAST('tickets' AS regclass), CAST('ticket_events' AS regclass))"
+            )
+        ).scalars()
+        present = set(found)
+        triggers = [(table, name) for table, name in wanted if name in present]
+        if not triggers:
             return
         try:
             with self.driver.transaction(savepoint_name="desk_seed_counts"):
-                self.execute(f"ALTER TABLE tickets DISABLE TRIGGER {COUNT_TRIGGER}")
+                for table, name in triggers:
+                    self.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
         except psycopg.Error as exc:
             print(
                 f"{PROG}: note: counting tickets row by row ({describe(exc)});"
@@ -155,7 +163,9 @@ class PostgresWriter:
                 file=self.out,
             )
             return
+        self.paused = triggers
         self.recount_after = layout.ticket_id
+        self.events_after = layout.event_id
 
     def execute(self, statement: str) -> None:
         """Run ``statement`` as it is: no parameters, so a ``%`` in it stays literal."""
@@ -189,8 +199,16 @@ class PostgresWriter:
                 {"last": last},
             )
         if self.recount_after is not None:
-            self.connection.execute(text(ADD_COUNTS_SQL), {"after": self.recount_after})
-            self.execute(f"ALTER TABLE tickets ENABLE TRIGGER {COUNT_TRIGGER}")
+            names = {name for _, name in self.paused}
+            if COUNT_TRIGGER in names:
+                self.connection.execute(text(ADD_COUNTS_SQL), {"after": self.recount_after})
+            if names & set(DAY_COUNT_TRIGGERS.values()):
+                self.connection.execute(
+                    text(ADD_DAY_COUNTS_SQL),
+                    {"tickets_after": self.recount_after, "events_after": self.events_after},
+                )
+            for table, name in self.paused:
+                self.execute(f"ALTER TABLE {table} ENABLE TRIGGER {name}")
         if self.rebuild:
             started = time.monotonic()
             print(f"  rebuilding {len(self.rebuild)} indexes and foreign keys", file=self.out)

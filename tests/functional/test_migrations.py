@@ -89,3 +89,70 @@ def test_search_counters_are_dropped_and_come_back_on_downgrade(fresh_url):
             add_ticket(connection, "a third printer")
     finally:
         engine.dispose()
+
+
+def day_counts(connection) -> dict[tuple[int, str], int]:
+    rows = connection.execute(
+        text("SELECT kind, day, sum(n) FROM ticket_day_counts GROUP BY kind, day")
+    ).all()
+    return {(kind, str(day)): int(n) for kind, day, n in rows if n}
+
+
+def test_day_counts_start_from_the_data_and_follow_each_change(fresh_url):
+    alembic(fresh_url, command.upgrade, "0010")
+    engine = create_engine(fresh_url)
+    today = datetime.now(UTC).date().isoformat()
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (username, username_key, email, password_hash, role,"
+                    " is_active, is_superuser, first_name, last_name, date_joined, token_epoch,"
+                    " notify_email, language)"
+                    " VALUES ('r', 'r', 'r@example.com', 'x', 'REQUESTER', true, false, '', '',"
+                    " :now, 0, true, 'en')"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+            add_ticket(connection, "filed before the counters")
+            connection.execute(
+                text(
+                    "INSERT INTO tickets (title, description, status, priority, requester_id,"
+                    " created_at, updated_at, version)"
+                    " SELECT 'older', '', 'NEW', 2, min(id), :then, :then, 1 FROM users"
+                ),
+                {"then": datetime(2025, 6, 1, 23, 30, tzinfo=UTC)},
+            )
+
+        alembic(fresh_url, command.upgrade, "head")
+        with engine.connect() as connection:
+            assert day_counts(connection) == {(0, today): 1, (0, "2025-06-01"): 1}
+        with engine.begin() as connection:
+            add_ticket(connection, "filed after")
+            connection.execute(
+                text(
+                    "INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status,"
+                    " to_status, data, internal, created_at)"
+                    " SELECT min(id), NULL, 'status_changed', 'NEW', :to, '{}', false, :now"
+                    " FROM tickets"
+                ),
+                [{"to": "DONE", "now": datetime.now(UTC)}, {"to": "NEW", "now": datetime.now(UTC)}],
+            )
+        with engine.connect() as connection:
+            assert day_counts(connection) == {
+                (0, today): 2,
+                (0, "2025-06-01"): 1,
+                (1, today): 1,
+            }
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM ticket_events WHERE to_status = 'DONE'"))
+            connection.execute(text("DELETE FROM tickets WHERE title = 'filed after'"))
+        with engine.connect() as connection:
+            assert day_counts(connection) == {(0, today): 1, (0, "2025-06-01"): 1}
+
+        alembic(fresh_url, command.downgrade, "0010")
+        assert "ticket_day_counts" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            add_ticket(connection, "no trigger left behind")
+    finally:
+        engine.dispose()

@@ -358,6 +358,41 @@ def test_mail_follows_the_profile_language_and_switch(
     assert mailbox.to(quiet.email) == []
 
 
+def test_a_russian_requesters_mail_is_russian_and_an_english_executors_english(
+    make, registry, mail_worker, mailbox, requester, operator, executor
+):
+    make.testapp.patch_json(
+        "/api/auth/profile/", {"language": "ru"}, headers=make.headers(requester)
+    )
+    make.testapp.patch_json(
+        "/api/auth/profile/", {"language": "en"}, headers=make.headers(executor)
+    )
+    ticket = make.ticket(requester)
+    make.assign(ticket, operator, executor)
+    make.execute(ticket, executor, "IN_PROGRESS")
+    comment(make, ticket, requester, "Есть новости?")
+    drain(mail_worker)
+
+    assigned, started = mailbox.to(requester.email)
+    assert assigned["Subject"].endswith(f": назначена исполнителю {executor.username}")
+    assert started["Subject"].endswith(": статус: в работе")
+    for message in (Mailbox.text(started), Mailbox.html(started)):
+        assert f"Заявка #{ticket['id']}: статус: в работе" in message
+        assert "Статус" in message
+        assert "в работе" in message
+        assert "Письма можно отключить в профиле" in message
+        assert "Ticket" not in message
+        assert "Status" not in message
+    assert f"Кто: {executor.username}" in Mailbox.text(started)
+
+    (commented,) = [m for m in mailbox.to(executor.email) if "new comment" in m["Subject"]]
+    text = Mailbox.text(commented)
+    assert "Hello" in text
+    assert "Есть новости?" in text
+    assert "Status: in progress" in text
+    assert "Turn these messages off in your profile" in text
+
+
 def test_an_smtp_server_that_is_down_loses_nothing(
     settings, make, registry, requester, operator, executor
 ):

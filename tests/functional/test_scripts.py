@@ -339,6 +339,40 @@ class TestSeed:
         again = testapp.get("/api/tickets/all-tickets/?search=a", headers=headers).json
         assert again["count"] == after["count"] + 1
 
+    def test_day_counts_agree_with_the_seeded_rows_and_keep_counting(self, ini, testapp, registry):
+        def counted_and_actual() -> tuple[dict, dict]:
+            with registry["dbsession_factory"]() as session:
+                counted = {
+                    (kind, str(day)): int(n)
+                    for kind, day, n in session.execute(
+                        text("SELECT kind, day, sum(n) FROM ticket_day_counts GROUP BY 1, 2")
+                    )
+                    if n
+                }
+                actual: dict = {}
+                for ticket in session.scalars(select(Ticket)):
+                    key = (0, ticket.created_at.date().isoformat())
+                    actual[key] = actual.get(key, 0) + 1
+                closing = TicketEvent.to_status.in_(("DONE", "CANCELLED"))
+                for event in session.scalars(select(TicketEvent).where(closing)):
+                    key = (1, event.created_at.date().isoformat())
+                    actual[key] = actual.get(key, 0) + 1
+            return counted, actual
+
+        assert seed.main([ini, "--tickets", "20"]) == 0  # an empty database: rebuilt indexes
+        assert seed.main([ini, "--tickets", "20"]) == 0  # a second load on top
+        counted, actual = counted_and_actual()
+        assert counted == actual
+        assert sum(n for (kind, _), n in actual.items() if kind == 1) > 0
+        # The triggers are on again after the load.
+        testapp.post_json(
+            "/api/tickets/",
+            {"title": "after the seeds"},
+            headers=login(testapp, "requester1", seed.DEFAULT_PASSWORD),
+        )
+        counted, actual = counted_and_actual()
+        assert counted == actual
+
     def test_service_levels_as_the_workflow_and_the_breach_job_would_leave_them(
         self, short_targets_ini, testapp, registry, settings
     ):
