@@ -95,11 +95,15 @@ class Crew:
                 make.execute(ticket, executor, status)
 
     def headers(self, role: str) -> dict:
-        """A fresh token for ``role``'s user, restored first: fuzzed superuser PATCHes may
-        have deactivated or demoted it (which also ends its earlier tokens)."""
+        """A fresh token for ``role``'s user; the superuser's restored first: its fuzzed
+        PATCHes of users may have deactivated or demoted it (which also ends its earlier
+        tokens). No other role may change a role or an activation (the root's ACL grants
+        user edits to superusers only), and each role is fuzzed by a test of its own."""
         if role == "anonymous":
             return {}
         user = self.users[role]
+        if role != "superuser":
+            return {"Authorization": f"Bearer {self.token(user)}"}
         session = self.registry["dbsession_factory"]()
         session.execute(
             update(User)
@@ -109,8 +113,10 @@ class Crew:
         session.commit()
         restored = session.get(User, user.id)
         session.close()
-        token = self.registry["security_policy"].create_access_token(restored)
-        return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {self.token(restored)}"}
+
+    def token(self, user: User) -> str:
+        return self.registry["security_policy"].create_access_token(user)
 
 
 @pytest.fixture(params=ROLES)
