@@ -22,7 +22,7 @@ from cornice_swagger.swagger import DefinitionHandler, ParameterHandler
 
 from . import schemas
 from .errors import PROBLEM_JSON
-from .models import EVENT_KINDS
+from .models import EVENT_KINDS, Priority, Role, TicketStatus
 from .resources import MAX_ID
 from .webhook_schemas import EventKinds
 
@@ -133,16 +133,29 @@ def definition_name(node: colander.SchemaNode) -> str:
 
 #: What a schema says of one use of it (a field), not of itself.
 USE_KEYWORDS = ("description", "x-nullable")
+#: What an enum's field may say of its use beside the enum's definition.
+ENUM_USE_KEYWORDS = (*USE_KEYWORDS, "default")
+
+#: Desk's enums that several fields share, each defined once under its name (and so one
+#: type in a generated client, not one per field); an enum used by one field stays inline.
+SHARED_ENUMS = {
+    tuple(Role): "Role",
+    tuple(TicketStatus): "TicketStatus",
+    tuple(priority.name for priority in Priority): "Priority",
+    tuple(schemas.SLA_STATES): "SlaState",
+    tuple(EVENT_KINDS): "EventKind",
+}
 
 
 class DeskDefinitions(DefinitionHandler):
     """Every object with fields is defined once in ``definitions`` and referenced.
 
     A body or response refers to its definition; a field refers to its own, the items of a
-    list too. Swagger 2.0 ignores every keyword beside a ``$ref``, so a field that says
-    something of its use (``x-nullable``, a description) wraps the reference in an
-    ``allOf`` of one, which keeps those keywords and which the converters and generators
-    read as "this schema, or null".
+    list too, and a field of one of ``SHARED_ENUMS`` to that enum's. Swagger 2.0 ignores
+    every keyword beside a ``$ref``, so a field that says something of its use
+    (``x-nullable``, a description, an enum's default) wraps the reference in an ``allOf``
+    of one, which keeps those keywords and which the converters and generators read as
+    "this schema, or null".
     """
 
     def from_schema(self, schema_node, base_name=None):
@@ -167,16 +180,40 @@ class DeskDefinitions(DefinitionHandler):
             if child.name in properties:
                 properties[child.name] = self.field(child, properties[child.name])
 
-    def field(self, node: colander.SchemaNode, schema: dict) -> dict:
-        """A field's schema: a reference for an object with fields, items referred to."""
-        if schema.get("type") == "array" and node.children:
-            schema["items"] = self.field(node.children[0], schema["items"])
+    def field(self, node: colander.SchemaNode | None, schema: dict) -> dict:
+        """A field's schema: a reference for an object with fields or a shared enum, items
+        referred to (``node`` is None for items that no schema node describes)."""
+        if schema.get("type") == "array":
+            item = node.children[0] if node is not None and node.children else None
+            schema["items"] = self.field(item, schema["items"])
             return schema
-        if schema.get("type") != "object" or not schema.get("properties"):
+        if "enum" in schema:
+            return self.enum_field(schema)
+        if node is None or schema.get("type") != "object" or not schema.get("properties"):
             return schema  # a scalar, or a free-form object such as an event's data
         use = {keyword: schema.pop(keyword) for keyword in USE_KEYWORDS if keyword in schema}
         reference = self.define(node, schema)
         return {"allOf": [reference], **use} if use else reference
+
+    def enum_field(self, schema: dict) -> dict:
+        """A reference to the shared enum that ``schema`` lists, or ``schema`` as it is."""
+        name = SHARED_ENUMS.get(tuple(schema["enum"]))
+        if name is None:
+            return schema
+        enum = {"type": schema.pop("type"), "enum": schema.pop("enum"), "title": name}
+        known = self.definition_registry.setdefault(name, enum)
+        if known != enum:
+            raise ValueError(f"Two schemas are named {name} in the spec: rename a class.")
+        reference = {"$ref": self.json_pointer + name}
+        schema.pop("title", None)  # the field's name, which the property's key says
+        use = {key: value for key, value in schema.items() if key in ENUM_USE_KEYWORDS}
+        if set(schema) - set(use):
+            raise ValueError(f"An enum field says more than its use: {sorted(schema)}")
+        if not use:
+            return reference
+        if "default" in use:  # validators (oas-validate) want a type beside a default
+            use["type"] = enum["type"]
+        return {"allOf": [reference], **use}
 
 
 class DeskParameters(ParameterHandler):

@@ -92,9 +92,7 @@ class Flow:
 
     def register(self, username: str, role: str):
         models = self.models
-        body = models.RegisterBody(
-            username=username, password=PASSWORD, role=models.RegisterBodyRole(role)
-        )
+        body = models.RegisterBody(username=username, password=PASSWORD, role=models.Role(role))
         with self.anonymous() as client:
             return self.auth.register_user.sync(client=client, body=body)
 
@@ -128,17 +126,17 @@ def test_the_seed_s_flow_through_the_generated_client(desk_client, server):
     }
     for role, user in people.items():
         assert isinstance(user, models.User)
-        assert user.role == models.UserRole(role)
+        assert user.role == models.Role(role)
     requester, operator, executor = (flow.login(user.username) for user in people.values())
 
     with requester, operator, executor:
         body = models.TicketCreateBody(
-            title="Printer on floor 3 is jammed", priority=models.TicketCreateBodyPriority.HIGH
+            title="Printer on floor 3 is jammed", priority=models.Priority.HIGH
         )
         created = tickets.create_ticket.sync(client=requester, body=body)
         assert isinstance(created, models.Ticket)
         assert created.status == models.TicketStatus.NEW
-        assert created.priority == models.TicketPriority.HIGH
+        assert created.priority is models.Priority.HIGH  # one Priority type for every field
         assert isinstance(created.requester, models.UserRef)
         assert created.requester.username == "gen-requester"
         assert created.executor is None

@@ -119,6 +119,45 @@ def test_a_nullable_reference_is_an_all_of_marked_nullable(spec, definition, fie
     assert "default" not in schema
 
 
+def test_no_definition_s_field_repeats_an_enum_another_field_lists(spec):
+    """An enum of several fields (a role, a priority, a status...) is one shared definition,
+    so that a generated client has one enum type for it, not one per field."""
+    fields: dict[tuple, list[str]] = {}
+    for where, node in schemas_in(spec["definitions"], "#/definitions"):
+        if "enum" in node and not re.fullmatch(r"#/definitions/[^/]+", where):
+            fields.setdefault(tuple(node["enum"]), []).append(where)
+    assert {values: wheres for values, wheres in fields.items() if len(wheres) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("definition", "field", "target"),
+    [
+        ("Ticket", "status", "TicketStatus"),
+        ("Ticket", "priority", "Priority"),
+        ("PrioritySla", "priority", "Priority"),
+        ("User", "role", "Role"),
+        ("UserPatchBody", "role", "Role"),
+    ],
+)
+def test_an_enum_field_refers_to_its_shared_definition(spec, definition, field, target):
+    assert spec["definitions"][definition]["properties"][field] == {"$ref": REF + target}
+    assert spec["definitions"][target]["type"] == "string"
+
+
+def test_an_enum_field_s_default_and_null_stay_beside_the_reference(spec):
+    definitions = spec["definitions"]
+    assert definitions["TicketCreateBody"]["properties"]["priority"] == {
+        "allOf": [{"$ref": REF + "Priority"}],
+        "type": "string",
+        "default": "NORMAL",
+    }
+    response = definitions["ServiceLevels"]["properties"]["response"]
+    assert response["allOf"] == [{"$ref": REF + "SlaState"}]
+    assert response["x-nullable"] is True
+    items = definitions["WebhookCreateBody"]["properties"]["event_kinds"]["items"]
+    assert items == {"$ref": REF + "EventKind"}
+
+
 @pytest.mark.parametrize(
     ("path", "method", "operation_id"),
     [

@@ -41,3 +41,35 @@ def test_two_schemas_under_one_name_are_refused():
     handler.from_schema(PlaceOut())
     with pytest.raises(ValueError, match="Two schemas are named Place"):
         handler.from_schema(Place())
+
+
+class FilingOut(colander.MappingSchema):
+    priority = colander.SchemaNode(
+        colander.String(), validator=colander.OneOf(["LOW", "NORMAL", "HIGH", "URGENT"])
+    )
+    wanted = colander.SchemaNode(
+        colander.String(),
+        validator=colander.OneOf(["LOW", "NORMAL", "HIGH", "URGENT"]),
+        missing=None,
+        description="null if the filer did not say",
+    )
+    colour = colander.SchemaNode(colander.String(), validator=colander.OneOf(["red", "blue"]))
+
+
+def test_a_shared_enum_is_defined_once_and_a_lone_one_stays_inline():
+    handler = definitions()
+    handler.from_schema(FilingOut())
+    properties = handler.definition_registry["Filing"]["properties"]
+    assert properties["priority"] == {"$ref": "#/definitions/Priority"}
+    assert properties["wanted"] == {
+        "allOf": [{"$ref": "#/definitions/Priority"}],
+        "description": "null if the filer did not say",
+        "x-nullable": True,
+    }
+    assert handler.definition_registry["Priority"] == {
+        "type": "string",
+        "enum": ["LOW", "NORMAL", "HIGH", "URGENT"],
+        "title": "Priority",
+    }
+    assert properties["colour"]["enum"] == ["red", "blue"]
+    assert "Colour" not in handler.definition_registry
