@@ -1,14 +1,15 @@
-"""Password hashing with argon2id, at or above OWASP's minimum parameters by default.
+"""Password hashing with argon2id, at OWASP's recommended strength by default.
 
-Every hash and verification runs on one thread (``HASHING_THREADS``), whichever request thread
-asks, one at a time per process. argon2id fills ``memory_cost`` KiB (19 MiB by default) per
-call, and glibc keeps that block in the malloc arena of the thread that used it (its mmap
-threshold rises to the size of the first one freed), ready for the next call: spread over
-every waitress thread, logins would leave 19 MiB behind in each. One hashing thread bounds a
-process's argon2 memory to one block whatever the number of cores or request threads: with
-one per core, a 2-core machine peaked at 146 MiB RSS under logins and list pages, over the
-150 MB a process must stay under; with one, 19 MiB lower (BENCHMARKS.md, issue 10). More
-logins per second are more processes, one per core, each with its own hashing thread.
+Every hash and verification runs on a pool of ``HASHING_THREADS`` threads, whichever request
+thread asks. argon2id fills ``memory_cost`` KiB per call, and glibc keeps that block in the
+malloc arena of the thread that used it (its mmap threshold rises to the size of the first one
+freed), ready for the next call: spread over every waitress thread, logins would leave a block
+behind in each. A fixed pool bounds a process's argon2 memory to ``HASHING_THREADS`` blocks
+whatever the number of cores or request threads. The default parameters are OWASP's
+m=9 MiB, t=4, p=1, which it lists as as strong as m=19 MiB, t=2 at about the same CPU: two
+9 MiB blocks hold what one 19 MiB block did, so two logins hash at once on two cores and a
+process stays under its 150 MB (BENCHMARKS.md, issue 10). More logins per second are more
+processes, one per core, each with its own pool.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .i18n import _
 
-HASHING_THREADS = 1
+HASHING_THREADS = 2
 _hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="desk-argon2")
 
 
@@ -38,7 +39,7 @@ def password_problem(password: str, username: str | None = None) -> str | None:
 class Passwords:
     """Hashes and verifies passwords; parameters come from the ini's ``desk.password_hash.*``."""
 
-    def __init__(self, time_cost: int = 2, memory_cost: int = 19456, parallelism: int = 1):
+    def __init__(self, time_cost: int = 4, memory_cost: int = 9216, parallelism: int = 1):
         self.hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )

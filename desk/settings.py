@@ -33,8 +33,8 @@ DEFAULTS = {
     "desk.login.max_failures_per_address": "50",
     "desk.login.window": "900",
     "desk.security_headers": "false",
-    "desk.password_hash.time_cost": "2",
-    "desk.password_hash.memory_cost": "19456",
+    "desk.password_hash.time_cost": "4",
+    "desk.password_hash.memory_cost": "9216",
     "desk.password_hash.parallelism": "1",
     "desk.search.exact_count_limit": "10000",
 }
