@@ -5,6 +5,7 @@ that traversal builds, and ``ACLHelper`` answers exactly as the security policy 
 """
 
 import pytest
+from pyramid import testing
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 
 from desk.models import Ticket, User
@@ -217,7 +218,7 @@ def test_permissions_on_the_ticket_container(caller, expected):
 )
 def test_event_feed_is_for_operators_and_superusers(caller, allowed):
     # The context /api/events/ checks its permission on, whatever factory it uses.
-    context = events_service.factory(None)
+    context = events_service.factory(testing.DummyRequest())
     assert bool(ACLHelper().permits(context, CALLERS[caller], P.EVENT_LIST)) is allowed
 
 
