@@ -50,6 +50,8 @@ from pathlib import Path
 
 import psycopg
 
+from desk.server import waitress_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 LUA = BENCH / "lua"
@@ -99,11 +101,12 @@ def free_port() -> int:
 
 
 def server_settings() -> dict:
-    """production.ini's ``[server:main]``: what the baseline must share with Desk."""
+    """production.ini's ``[server:main]`` as Desk's server runner resolves it (no proxy
+    settings without a trusted proxy): what the baseline must share with Desk."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(INI)
     section = dict(parser["server:main"])
-    return {k: v for k, v in section.items() if k not in ("use", "host", "port")}
+    return waitress_settings({k: v for k, v in section.items() if k not in ("use", "host", "port")})
 
 
 class Databases:
