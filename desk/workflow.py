@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 from .exceptions import InvalidInput, TransitionNotAllowed
 from .i18n import C_, _
 from .models import (
-    ZOPE_EVENTS,
     Comment,
     Priority,
     Role,
@@ -23,6 +22,7 @@ from .models import (
     TicketEvent,
     TicketStatus,
     User,
+    mark_changed,
     utcnow,
 )
 from .permissions import Permission
@@ -294,15 +294,6 @@ def _new_ticket_statements() -> tuple[Select, Insert, Insert]:
 TICKET_WITH_EVENT, TICKET_INSERT, EVENT_INSERT = _new_ticket_statements()
 
 
-def _mark_changed(dbsession: Session) -> None:
-    """Tell zope.sqlalchemy that a Core statement wrote (it sees only the ORM's writes), so
-    that the request's transaction commits; a session outside a transaction manager (a
-    script's) commits itself."""
-    events = dbsession.info.get(ZOPE_EVENTS)
-    if events is not None:
-        events.mark_changed(dbsession)
-
-
 def file_ticket(
     dbsession: Session,
     requester: User | Row,
@@ -347,7 +338,8 @@ def file_ticket(
         "event_internal": False,
         "event_created_at": now,
     }
-    _mark_changed(dbsession)
+    # zope.sqlalchemy sees the ORM's writes only, not these Core INSERTs.
+    mark_changed(dbsession)
     if dbsession.get_bind().dialect.name == "postgresql":
         return dbsession.execute(TICKET_WITH_EVENT, params).one()
     ticket = dbsession.execute(TICKET_INSERT, params).one()

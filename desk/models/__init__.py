@@ -52,6 +52,7 @@ __all__ = [
     "get_engine",
     "get_session_factory",
     "get_tm_session",
+    "mark_changed",
     "username_key",
     "utcnow",
 ]
@@ -154,6 +155,15 @@ def _forward_to_zope(name: str, session_of):
             getattr(events, name)(*args)
 
     return listener
+
+
+def mark_changed(session: Session) -> None:
+    """Tell zope.sqlalchemy that a Core statement wrote (it sees only the ORM's writes), so
+    that the request's transaction commits; a session outside a transaction manager (a
+    script's) commits itself."""
+    events = session.info.get(ZOPE_EVENTS)
+    if events is not None:
+        events.mark_changed(session)
 
 
 def get_session_factory(engine: Engine) -> sessionmaker:
