@@ -61,7 +61,7 @@ OPEN_STATUSES = tuple(sorted(status.value for status in workflow.OPEN_STATUSES))
 #: (keyset cursors cannot step over NULLs).
 DUE_ORDERINGS = ("response_due_at", "resolution_due_at")
 
-#: The fields that the list's statements bind (``TicketList.parameters()``), and their types.
+#: The fields that the list's statements bind (``TicketList.parameters``), and their types.
 BOUND_TYPES = {
     "user": T.requester_id.type,
     "search": T.title.type,
@@ -166,8 +166,8 @@ class TicketList:
 
     def _bound(self, name: str):
         """The field ``name`` as a bound parameter named after it: statements built once per
-        shape (``shape()``) take each request's values from ``parameters()``."""
-        return bindparam(name, self.parameters()[name], type_=BOUND_TYPES[name])
+        shape (``shape()``) take each request's values from ``parameters``."""
+        return bindparam(name, self.parameters[name], type_=BOUND_TYPES[name])
 
     def criteria(self) -> list:
         """The WHERE terms of the list, in a fixed order (statements cache per shape)."""
@@ -199,8 +199,10 @@ class TicketList:
             terms.append(T[self.due_ordering].is_not(None))
         return terms
 
+    @functools.cached_property
     def parameters(self) -> dict:
-        """The values of the list's bound parameters (``as_of`` defaults to now)."""
+        """The values of the list's bound parameters (``as_of`` defaults to now), worked out
+        once per list: its rows and its count see the same values."""
         return {
             "user": self.user,
             "search": search_pattern(self.search) if self.search else None,
@@ -214,7 +216,7 @@ class TicketList:
 
     def shape(self) -> tuple:
         """What the list's statements are made of besides their bound values: two lists of
-        one shape have the same statements, with other ``parameters()``."""
+        one shape have the same statements, with other ``parameters``."""
         return (
             self.scope,
             self.statuses,
@@ -247,7 +249,7 @@ class TicketList:
         return Shaped(
             key=("tickets", *self.shape()),
             build=lambda: (self.select(), self.count()),
-            parameters=self.parameters(),
+            parameters=self.parameters,
         )
 
     @property
