@@ -6,7 +6,7 @@ malloc arena of the thread that used it (its mmap threshold rises to the size of
 freed), ready for the next call: spread over every waitress thread, logins would leave a block
 behind in each. A fixed pool bounds a process's argon2 memory to ``HASHING_THREADS`` blocks
 whatever the number of cores or request threads. The default parameters are OWASP's
-m=9 MiB, t=4, p=1, which it lists as as strong as m=19 MiB, t=2 at about the same CPU: two
+m=9 MiB, t=4, p=1, which it lists as strong as m=19 MiB, t=2 at about the same CPU: two
 9 MiB blocks hold what one 19 MiB block did, so two logins hash at once on two cores and a
 process stays under its 150 MB (BENCHMARKS.md, issue 10). More logins per second are more
 processes, one per core, each with its own pool.
