@@ -299,7 +299,7 @@ def list_page(request: Request, admin: ModelAdmin) -> ListPage:
     dbsession = request.dbsession
     limit = count_limit(request)
     limit = min(limit, SEARCH_COUNT_LIMIT) if search and admin.search_fields else limit
-    unsearched = dated(filtered_query(admin, chosen, ""), admin, dates)
+    unsearched = dated(filtered_query(admin, chosen, ""), admin, dates) if search else None
     statement, exact = count_statement(admin, query, chosen, search, dates, limit, unsearched)
     count = int(dbsession.scalar(statement) or 0)
     count_exact = exact or count <= limit
