@@ -44,7 +44,7 @@ triggers that keep ``ticket_counts`` and ``ticket_day_counts`` exact are switche
 load and the new rows' counts are added in one pass each before the commit. On SQLite the
 rows are Core ``executemany`` inserts in chunks (its triggers count them as they go).
 Everything happens in the one transaction of ``request.tm``, so a seed is all or nothing;
-``ANALYZE`` follows the commit.
+``VACUUM (ANALYZE)`` follows the commit.
 
 This module is the command and its users; ``seed_layout`` computes the rows and
 ``seed_writers`` writes them (``PostgresWriter``, ``SQLiteWriter``).
@@ -208,7 +208,7 @@ def seed(request, count: int, password: str, batch_size: int, out=sys.stdout) ->
         # The COPY and Core statements bypass the ORM, so tell the transaction there is
         # work to commit; otherwise zope.sqlalchemy would treat the session as read-only.
         mark_changed(dbsession, transaction_manager=request.tm)
-    writer.analyze(request.registry["db_engine"])
+    writer.vacuum_analyze(request.registry["db_engine"])
     return {
         "tickets": count,
         "events": layout.event_id - first_event,
