@@ -42,9 +42,14 @@ def pserve(tmp_path: Path):
 
 
 @pytest.fixture
-def scene(make, app) -> Scene:
-    """One user per role and their tickets; any route called as its rightful caller."""
-    return Scene(make, app)
+def scene(make, app, request) -> Scene:
+    """One user per role and their tickets; any route called as its rightful caller. What the
+    test's ``route`` names is made here, before a ``database_watch`` starts recording."""
+    scene = Scene(make, app)
+    route = getattr(request.node, "callspec", None) and request.node.callspec.params.get("route")
+    if route is not None:
+        scene.path(route)
+    return scene
 
 
 @pytest.fixture

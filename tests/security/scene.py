@@ -1,12 +1,14 @@
 """A cast and a set for calling any route as its rightful caller, and a watch on the database.
 
-``Scene`` holds one user per role, a NEW ticket and an ASSIGNED one, and sends a request to
+``Scene`` holds one user per role, a NEW ticket and an ASSIGNED one (made when first named),
+and sends a request to
 any route of ``routes.SCENE`` as that route's caller. ``DatabaseWatch`` records every
 statement the app sends, its parameters, and every error the database answers, so that a
 test can prove that bad input never reached the database.
 """
 
 import contextlib
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,32 +30,49 @@ ROLES = {
 
 
 class Scene:
+    """Its users exist from the start; each ticket, the webhook, its delivery and the file
+    are made on first use, so that a test pays only for what its route names."""
+
     def __init__(self, make, app):
         # No WSGI lint: these requests are malformed on purpose.
         self.client = webtest.TestApp(app, extra_environ={"HTTP_HOST": "desk.test"}, lint=False)
         self.make = make
         self.users = {name: make.user(**options) for name, options in ROLES.items()}
-        requester, operator, executor = (
-            self.users[name] for name in ("requester", "operator", "executor")
-        )
-        self.tickets = {
-            "new": make.ticket(requester),
-            "assigned": make.assign(make.ticket(requester), operator, executor),
-        }
-        superuser = self.make.headers(self.users["superuser"])
-        self.webhook = self.client.post_json(
+
+    @functools.cached_property
+    def new_ticket(self) -> dict:
+        return self.make.ticket(self.users["requester"])
+
+    @functools.cached_property
+    def assigned_ticket(self) -> dict:
+        ticket = self.make.ticket(self.users["requester"])
+        return self.make.assign(ticket, self.users["operator"], self.users["executor"])
+
+    def ticket(self, state: str) -> dict:
+        """The ticket a caller names by ``state``: "new" or "assigned"."""
+        return self.assigned_ticket if state == "assigned" else self.new_ticket
+
+    @functools.cached_property
+    def webhook(self) -> dict:
+        return self.client.post_json(
             "/api/webhooks/",
             {"url": "http://127.0.0.1:9/hook", "event_kinds": ["created"]},
-            headers=superuser,
+            headers=self.headers("superuser"),
         ).json
-        self.delivery = self.client.post(
-            f"/api/webhooks/{self.webhook['id']}/ping/", headers=superuser
+
+    @functools.cached_property
+    def delivery(self) -> dict:
+        return self.client.post(
+            f"/api/webhooks/{self.webhook['id']}/ping/", headers=self.headers("superuser")
         ).json
-        # The file that /api/attachments/{id}/... routes name.
-        self.attachment = self.client.post(
-            f"/api/tickets/{self.tickets['new']['id']}/attachments/",
+
+    @functools.cached_property
+    def attachment(self) -> dict:
+        """The file that /api/attachments/{id}/... routes name."""
+        return self.client.post(
+            f"/api/tickets/{self.new_ticket['id']}/attachments/",
             upload_files=[("file", "note.txt", b"Printer: PC LOAD LETTER\n")],
-            headers=make.headers(requester),
+            headers=self.headers("requester"),
         ).json["results"][0]
 
     def headers(self, role: str) -> dict:
@@ -70,8 +89,10 @@ class Scene:
             elif route.service in ("attachment", "attachment_content"):
                 segment = str(self.attachment["id"])
             else:
-                segment = str(self.tickets[caller.ticket]["id"])
-        path = route.path.replace("{delivery_id}", str(self.delivery["id"]))
+                segment = str(self.ticket(caller.ticket)["id"])
+        path = route.path
+        if "{delivery_id}" in path:
+            path = path.replace("{delivery_id}", str(self.delivery["id"]))
         return path.replace("{id}", segment)
 
     def body(self, route: Route) -> dict:
