@@ -63,6 +63,15 @@ def responses(success: dict, *errors: int) -> dict:
     return declared
 
 
+class ResponseSchemas(dict):
+    """A view's ``response_schemas``, which only the spec reads. Cornice deep-copies every
+    view argument it hands to Pyramid, at each app build: for these colander trees that
+    copy was half of the build (0.12 of 0.25 s), so their copy is the value itself."""
+
+    def __deepcopy__(self, memo: dict) -> "ResponseSchemas":
+        return self
+
+
 JSON_CONTENT_TYPE = re.compile(r"^application/([\w.+-]+\+)?json$")
 
 
@@ -139,4 +148,5 @@ class Service(cornice.Service):
             if "page" in kwargs["schema"]["querystring"]:
                 # A page past the last one is a 404.
                 schemas.setdefault("404", response(PAGE_NOT_FOUND, ProblemOut()))
+        kwargs["response_schemas"] = ResponseSchemas(schemas)
         return super().add_view(method, view, **kwargs)
