@@ -16,7 +16,7 @@ from tests.browser.test_admin_browser import PASSWORD, log_in, open_page
 from tests.functional.test_admin_registry_pages import add_deliveries, upload
 from tests.support.attachments import PDF, PNG
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 SHOTS = ("tickets-sorted", "tickets-ru", "ticket-sla", "attachments", "attachment", "deliveries")
 

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from desk.models import TicketEvent
 from tests.browser.test_admin_browser import api_get, log_in, open_page
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 
 def shoot(page, name: str) -> None:

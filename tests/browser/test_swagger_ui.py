@@ -7,7 +7,7 @@ import pytest
 from desk.models import Role
 from tests.support.live import LiveServer
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = shutil.which("chromium")

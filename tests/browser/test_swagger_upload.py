@@ -5,7 +5,7 @@ import pytest
 from desk.models import Role
 from tests.browser.test_swagger_ui import page  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 SCREENSHOT = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.security.servers import QuietLiveServer
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SWAGGER2OPENAPI = ROOT / "clients" / "node_modules" / ".bin" / "swagger2openapi"

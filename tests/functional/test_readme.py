@@ -30,7 +30,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 PSERVE = str(Path(sys.executable).with_name("pserve"))
 WALKTHROUGH_BLOCK = re.compile(r"^<!-- walkthrough -->\n```bash\n(.*?)^```$", re.M | re.S)
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl"),
+    pytest.mark.slow,
+]
 
 
 def walkthrough_blocks() -> list[str]:

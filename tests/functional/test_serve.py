@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.pgcluster import free_port
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 PSERVE = str(Path(sys.executable).with_name("pserve"))

@@ -24,7 +24,7 @@ from tests.support.pgcluster import Cluster, find_bindir
 
 from ..support.notify import FAST_SETTINGS, subscribe
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 WORKER = str(Path(sys.executable).with_name("desk-worker"))
 LOGGING = """

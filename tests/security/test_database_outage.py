@@ -23,7 +23,7 @@ from tests.support.pgcluster import Cluster, find_bindir
 
 from .client import bearer, call
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 WRITERS = 4
 PHASE_SECONDS = 2.0

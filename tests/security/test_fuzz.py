@@ -29,6 +29,8 @@ from desk.models import Role, User
 
 from .servers import QuietLiveServer
 
+pytestmark = pytest.mark.slow
+
 #: Generated requests per operation, role and generation mode.
 EXAMPLES = int(os.environ.get("DESK_FUZZ_EXAMPLES", "10"))
 ROLES = ("anonymous", "requester", "operator", "executor", "superuser")

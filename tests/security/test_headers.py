@@ -13,7 +13,7 @@ from desk.tweens import SECURITY_HEADERS
 
 from .client import bearer, call
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 SECRET = "headers-test-secret-that-is-long-enough"
 LIMIT = 1024 * 1024

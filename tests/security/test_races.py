@@ -17,7 +17,7 @@ from tests.conftest import TEST_SETTINGS
 
 from .client import Answer, call
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]
 
 PARALLEL = 24
 
