@@ -1,10 +1,9 @@
 """A cast and a set for calling any route as its rightful caller, and a watch on the database.
 
 ``Scene`` holds one user per role, a NEW ticket and an ASSIGNED one (made when first named),
-and sends a request to
-any route of ``routes.SCENE`` as that route's caller. ``DatabaseWatch`` records every
-statement the app sends, its parameters, and every error the database answers, so that a
-test can prove that bad input never reached the database.
+and sends a request to any route of ``routes.SCENE`` as that route's caller.
+``DatabaseWatch`` records every statement the app sends, its parameters, and every error the
+database answers, so that a test can prove that bad input never reached the database.
 """
 
 import contextlib
