@@ -64,8 +64,14 @@ TEST_SETTINGS = {
 }
 
 
+def parameter(item, name: str):
+    """The value of the test's parameter ``name`` (of a parametrize or a fixture), or None."""
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get(name) if callspec else None
+
+
 def backend_of(item) -> str | None:
-    return getattr(item, "callspec", None) and item.callspec.params.get("backend")
+    return parameter(item, "backend")
 
 
 @pytest.hookimpl(trylast=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import parameter
 from ..support.figures import FIGURES, Figures
 from .scene import Scene, watching
 from .servers import PServe
@@ -46,7 +47,7 @@ def scene(make, app, request) -> Scene:
     """One user per role and their tickets; any route called as its rightful caller. What the
     test's ``route`` names is made here, before a ``database_watch`` starts recording."""
     scene = Scene(make, app)
-    route = getattr(request.node, "callspec", None) and request.node.callspec.params.get("route")
+    route = parameter(request.node, "route")
     if route is not None:
         scene.path(route)
     return scene
